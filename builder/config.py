@@ -1,0 +1,160 @@
+"""Load `config.yml`, check every key against the one settings list, report all problems at once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from builder import yamlfile
+from builder.errors import ConfigError, Problem
+from builder.model import Author
+from builder.setting_kinds import PATH, Invalid, Setting
+from builder.settings import SECTIONS, SETTINGS, SETTINGS_BY_KEY
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the config file
+    values: Mapping[str, Any]  # every setting by dotted key, defaults filled in
+    authors: Mapping[str, Author] = field(default_factory=dict)
+    display_path: str = "config.yml"  # how messages name the file
+
+    @property
+    def root(self) -> Path:
+        """The project folder: content/ and an optional themes/ sit next to config.yml."""
+        return self.path.parent
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def themes_dir(self) -> Path:
+        """The project's own overrides of the default theme (same relative names)."""
+        return self.root / "themes"
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.values["languages"]
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def title(self) -> str:
+        return self.values["site.title"]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """Settings of one section without the prefix: section('chat')['url']."""
+        prefix = name + "."
+        return {k[len(prefix):]: v for k, v in self.values.items() if k.startswith(prefix)}
+
+    def resolve(self, key: str) -> Path | None:
+        """An absolute path for a path setting, or None when it is not set."""
+        value = self.values.get(key)
+        return (self.root / value).resolve() if value else None
+
+
+def load_config(path: Path, display_path: str | None = None) -> Config:
+    """Read and validate config.yml; raise ConfigError with every problem found."""
+    shown = display_path or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([Problem(shown, 0, f"cannot read: {exc.strerror or exc}")]) from exc
+    try:
+        parsed = yamlfile.load(text)
+    except yamlfile.YamlSyntaxError as exc:
+        raise ConfigError([Problem(shown, exc.line, exc.message)]) from exc
+    data = parsed.data if parsed.data is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(shown, 1, "expected a mapping of settings at the top level")])
+    problems: list[Problem] = []
+    values = _validate(data, parsed, shown, problems)
+    _check_paths(values, path.parent, parsed, shown, problems)
+    if problems:
+        raise ConfigError(problems)
+    authors = {
+        key: Author(key=key, name=f["name"], email=f.get("email", ""), avatar=f.get("avatar", ""))
+        for key, f in values["authors"].items()
+    }
+    return Config(
+        path=path.resolve(),
+        values=MappingProxyType(values),
+        authors=MappingProxyType(authors),
+        display_path=shown,
+    )
+
+
+def _validate(
+    data: dict[str, Any], parsed: yamlfile.LinedYaml, shown: str, problems: list[Problem]
+) -> dict[str, Any]:
+    for key, value in data.items():
+        key = str(key)
+        line = parsed.line_of((key,))
+        if key not in SECTIONS:
+            problems.append(Problem(shown, line, f"{key}: unknown setting{_suggest(key)}"))
+        elif key not in SETTINGS_BY_KEY and not isinstance(value, dict | type(None)):
+            problems.append(Problem(shown, line, f"{key}: expected a mapping of settings"))
+        elif isinstance(value, dict) and key not in SETTINGS_BY_KEY:
+            for sub in value:
+                dotted = f"{key}.{sub}"
+                if dotted not in SETTINGS_BY_KEY:
+                    problems.append(
+                        Problem(shown, parsed.line_of((key, str(sub))),
+                                f"{dotted}: unknown setting{_suggest(dotted)}")
+                    )
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        values[setting.key] = _value_of(setting, data, parsed, shown, problems)
+    return values
+
+
+def _value_of(
+    setting: Setting,
+    data: dict[str, Any],
+    parsed: yamlfile.LinedYaml,
+    shown: str,
+    problems: list[Problem],
+) -> Any:
+    parts = tuple(setting.key.split("."))
+    node: Any = data
+    for part in parts:
+        if not isinstance(node, dict) or part not in node:
+            if setting.required:
+                line = parsed.line_of(parts[:-1], default=1)
+                problems.append(Problem(shown, line, f"{setting.key}: required setting is missing"))
+            return setting.default
+        node = node[part]
+    if node is None and not setting.required:
+        return setting.default
+    try:
+        return setting.kind.check(node)
+    except Invalid as exc:
+        problems.append(Problem(shown, parsed.line_of(parts), f"{setting.key}: {exc}"))
+        return setting.default
+
+
+def _check_paths(
+    values: dict[str, Any], root: Path, parsed: yamlfile.LinedYaml, shown: str,
+    problems: list[Problem],
+) -> None:
+    for setting in SETTINGS:
+        value = values.get(setting.key)
+        if setting.kind is PATH and value and not (root / value).is_file():
+            line = parsed.line_of(tuple(setting.key.split(".")))
+            problems.append(Problem(shown, line, f"{setting.key}: no such file: {value}"))
+
+
+def _suggest(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, [*SETTINGS_BY_KEY, *SECTIONS], n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""

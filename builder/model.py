@@ -1,0 +1,124 @@
+"""The help center as the build sees it once everything is read: languages, collections, articles.
+
+These are plain data holders shared by every stage after `content` (markdown, search index,
+render). They are filled in two passes: `content` reads files and front matter, `markdown`
+adds the rendered body and headings, `pipeline` links translations and neighbours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Author:
+    key: str
+    name: str
+    email: str = ""
+    avatar: str = ""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading of an article body: level 2..6, its plain text and its stable anchor."""
+
+    level: int
+    text: str
+    anchor: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Section:
+    """A searchable slice of an article: the text under one heading (anchor None = the intro)."""
+
+    anchor: str | None
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    updated: datetime
+    commit: str
+
+
+@dataclass(eq=False)
+class Page:
+    """What articles and collections share: a language, a path inside it, a URL, a title."""
+
+    lang: str
+    path: str  # "nds/vychety" for a collection, "nds/kak-podat-deklaraciyu" for an article
+    source: Path  # absolute path of the .md file (for a collection without _index.md: the folder)
+    source_rel: str  # path relative to the project root, for messages: "content/ru/nds/x.md"
+    title: str
+    description: str = ""
+    order: int | None = None
+    body_html: str = ""
+    url: str = ""  # site-root-relative, always ends in "/": "/ru/nds/kak-podat-deklaraciyu/"
+    git: GitInfo | None = None
+    # The same page in other languages (same relative path), by language code; self excluded.
+    translations: dict[str, Page] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Collection(Page):
+    icon: str = ""
+    parent: Collection | None = None
+    children: list[Collection] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+
+    def all_articles(self) -> list[Article]:
+        """Articles of this collection and every nested one, in display order."""
+        found = list(self.articles)
+        for child in self.children:
+            found.extend(child.all_articles())
+        return found
+
+    def ancestors(self) -> list[Collection]:
+        """Outermost first, this collection excluded (for breadcrumbs)."""
+        chain: list[Collection] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+@dataclass(eq=False)
+class Article(Page):
+    id: str = ""  # stable id shared by translations; default: path without .md
+    slug: str = ""
+    author: Author | None = None
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    draft: bool = False
+    collection: Collection | None = None
+    headings: list[Heading] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    body_line: int = 1  # 1-based line of the first body line in the source (after front matter)
+    body_text: str = ""  # the markdown body as written
+
+
+@dataclass(eq=False)
+class LanguageSite:
+    """Everything of one language: its home page data and the top-level collections."""
+
+    lang: str
+    title: str
+    description: str = ""
+    intro_html: str = ""
+    collections: list[Collection] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)  # every article, sorted by path
+    url: str = ""  # "/ru/"
+
+    def all_collections(self) -> list[Collection]:
+        found: list[Collection] = []
+        stack = list(reversed(self.collections))
+        while stack:
+            node = stack.pop()
+            found.append(node)
+            stack.extend(reversed(node.children))
+        return found

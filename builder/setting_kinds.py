@@ -1,0 +1,225 @@
+"""Kinds of setting values and the `Setting` record that the one settings list is made of."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class Invalid(ValueError):
+    """A value of the wrong kind; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # shown in the reference: "string", "list of language codes"
+    check: Callable[[Any], Any]  # returns the normalised value or raises Invalid
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Invalid(f"expected a string, got {_describe(value)}")
+    return str(value)
+
+
+def _nonempty(value: Any) -> str:
+    text = _string(value).strip()
+    if not text:
+        raise Invalid("must not be empty")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _int(minimum: int, maximum: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid(f"expected a whole number, got {_describe(value)}")
+        if not minimum <= value <= maximum:
+            raise Invalid(f"must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    return check
+
+
+def _color(value: Any) -> str:
+    text = _string(value)
+    if not _COLOR.match(text):
+        raise Invalid(f"expected a colour like '#2563eb', got {text!r}")
+    return text.lower()
+
+
+def _url(value: Any) -> str:
+    text = _string(value).strip()
+    if text and not re.match(r"^https?://[^\s/]+", text):
+        raise Invalid(f"expected an http(s) URL, got {text!r}")
+    return text
+
+
+def _base_url(value: Any) -> str:
+    text = _url(value)
+    return text if not text or text.endswith("/") else text + "/"
+
+
+def _edit_url(value: Any) -> str:
+    text = _url(value)
+    if text and "{path}" not in text:
+        raise Invalid("must contain {path}, e.g. 'https://git.example.com/repo/edit/main/{path}'")
+    return text
+
+
+def _languages(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else None
+    if not items:
+        raise Invalid("expected a non-empty list of language codes, e.g. [ru, en]")
+    codes: list[str] = []
+    for item in items:
+        code = _string(item)
+        if not _LANG.match(code):
+            raise Invalid(f"{code!r} is not a language code like 'ru' or 'en'")
+        if code in codes:
+            raise Invalid(f"language {code!r} is listed twice")
+        codes.append(code)
+    return tuple(codes)
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list, got {_describe(value)}")
+    return tuple(_string(item) for item in value)
+
+
+def _localized(value: Any) -> dict[str, str]:
+    """A plain string, or a mapping of language code to string."""
+    if isinstance(value, dict):
+        return {_string(k): _string(v) for k, v in value.items()}
+    return {"*": _string(value)}
+
+
+def _footer_links(value: Any) -> tuple[dict[str, Any], ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of {{title, url}}, got {_describe(value)}")
+    links = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) - {"title", "url"} or "title" not in item:
+            raise Invalid(f"item {index + 1}: expected {{title: ..., url: ...}}")
+        url = _string(item.get("url", ""))
+        if not url:
+            raise Invalid(f"item {index + 1}: url is missing")
+        links.append({"title": _localized(item["title"]), "url": url})
+    return tuple(links)
+
+
+def _authors(value: Any) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a mapping of author keys, got {_describe(value)}")
+    authors: dict[str, dict[str, str]] = {}
+    for key, fields in value.items():
+        key = _string(key)
+        if not _KEY.match(key):
+            raise Invalid(f"author key {key!r}: use lowercase letters, digits, '-' and '_'")
+        if not isinstance(fields, dict) or "name" not in fields:
+            raise Invalid(f"author {key!r}: expected {{name: ..., email: ...}}")
+        unknown = set(fields) - {"name", "email", "avatar"}
+        if unknown:
+            raise Invalid(f"author {key!r}: unknown field {sorted(unknown)[0]!r}")
+        authors[key] = {name: _string(v) for name, v in fields.items()}
+    return authors
+
+
+def _timezone(value: Any) -> str:
+    text = _string(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(f"unknown time zone {text!r}") from exc
+    return text
+
+
+def _time(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 10:00 as a sexagesimal number (600).
+        value = f"{value // 60:02d}:{value % 60:02d}"
+    text = _string(value)
+    if not _TIME.match(text):
+        raise Invalid(f"expected a time like '10:00', got {text!r}")
+    return text
+
+
+def _dates(value: Any) -> tuple[str, ...]:
+    """Closed days: 'MM-DD' every year, or 'YYYY-MM-DD' once."""
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of dates, got {_describe(value)}")
+    out = []
+    for item in value:
+        text = item.isoformat() if hasattr(item, "isoformat") else _string(item)
+        if not re.match(r"^(\d{4}-)?(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$", text):
+            raise Invalid(f"expected 'MM-DD' or 'YYYY-MM-DD', got {text!r}")
+        out.append(text)
+    return tuple(out)
+
+
+def _weekdays(value: Any) -> tuple[int, ...]:
+    """Working days as ISO numbers 1 (Monday) .. 7 (Sunday)."""
+    if not isinstance(value, list) or not value:
+        raise Invalid("expected a list of weekday numbers, 1 = Monday .. 7 = Sunday")
+    return tuple(sorted({_int(1, 7)(item) for item in value}))
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"{type(value).__name__} {value!r}"
+
+
+STRING = Kind("string", _string)
+TEXT = Kind("non-empty string", _nonempty)
+BOOL = Kind("true/false", _bool)
+COLOR = Kind("colour '#rrggbb'", _color)
+URL = Kind("http(s) URL", _url)
+BASE_URL = Kind("http(s) URL", _base_url)
+EDIT_URL = Kind("URL with {path}", _edit_url)
+PATH = Kind("path relative to config.yml", _string)
+LANGUAGES = Kind("list of language codes", _languages)
+STRINGS = Kind("list of strings", _string_list)
+FOOTER_LINKS = Kind("list of {title, url}", _footer_links)
+AUTHORS = Kind("mapping key → {name, email, avatar}", _authors)
+TIMEZONE = Kind("IANA time zone", _timezone)
+TIME = Kind("time 'HH:MM'", _time)
+DATES = Kind("list of 'MM-DD' or 'YYYY-MM-DD'", _dates)
+WEEKDAYS = Kind("list of 1..7 (Monday = 1)", _weekdays)
+
+
+def integer(minimum: int, maximum: int) -> Kind:
+    return Kind(f"integer {minimum}..{maximum}", _int(minimum, maximum))
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str  # dotted path in config.yml
+    kind: Kind
+    default: Any
+    help: str
+    required: bool = False
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0]
+
+

@@ -1,0 +1,36 @@
+"""Settings of the chat sidecar (the `chat:` section of config.yml).
+
+Secrets never live here: they come from environment variables (see chat_server/settings.py).
+"""
+
+from __future__ import annotations
+
+from builder.setting_kinds import (
+    DATES,
+    STRING,
+    TIME,
+    TIMEZONE,
+    URL,
+    WEEKDAYS,
+    Setting,
+    integer,
+)
+
+CHAT_SETTINGS: tuple[Setting, ...] = (
+    Setting("chat.url", URL, "",
+            "Public URL of the chat sidecar, e.g. 'https://chat.example.com'. When set, every "
+            "page gets the chat widget and article ratings; empty means no chat."),
+    Setting("chat.timezone", TIMEZONE, "Europe/Moscow", "Time zone of the business hours."),
+    Setting("chat.hours_start", TIME, "10:00", "Start of business hours."),
+    Setting("chat.hours_end", TIME, "20:00", "End of business hours."),
+    Setting("chat.workdays", WEEKDAYS, (1, 2, 3, 4, 5, 6, 7),
+            "Working days, 1 = Monday .. 7 = Sunday."),
+    Setting("chat.closed_dates", DATES, ("01-01", "01-02"),
+            "Days off: 'MM-DD' every year or 'YYYY-MM-DD' once."),
+    Setting("chat.reply_minutes", integer(1, 10080), 15,
+            "The promised time to a first answer, shown in the widget."),
+    Setting("chat.default_group", STRING, "support",
+            "Operator group that gets conversations with no author to go to."),
+    Setting("chat.data_dir", STRING, "data",
+            "Folder (relative to config.yml) for the SQLite database and attachments."),
+)
