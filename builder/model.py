@@ -61,6 +61,8 @@ class Page:
     git: GitInfo | None = None
     # The same page in other languages (same relative path), by language code; self excluded.
     translations: dict[str, Page] = field(default_factory=dict)
+    body_text: str = ""  # the markdown body as written (rendered into body_html)
+    body_line: int = 1  # 1-based line of the body's first line in the source file
 
 
 @dataclass(eq=False)
@@ -98,8 +100,6 @@ class Article(Page):
     collection: Collection | None = None
     headings: list[Heading] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
-    body_line: int = 1  # 1-based line of the first body line in the source (after front matter)
-    body_text: str = ""  # the markdown body as written
 
 
 @dataclass(eq=False)
@@ -110,6 +110,9 @@ class LanguageSite:
     title: str
     description: str = ""
     intro_html: str = ""
+    intro_text: str = ""  # markdown of content/<lang>/_index.md's body
+    intro_line: int = 1
+    source_rel: str = ""  # "content/ru/_index.md" when there is one
     collections: list[Collection] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)  # every article, sorted by path
     url: str = ""  # "/ru/"

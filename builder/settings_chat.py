@@ -6,8 +6,10 @@ Secrets never live here: they come from environment variables (see chat_server/s
 from __future__ import annotations
 
 from builder.setting_kinds import (
+    BOOL,
     DATES,
     STRING,
+    STRINGS,
     TIME,
     TIMEZONE,
     URL,
@@ -33,4 +35,12 @@ CHAT_SETTINGS: tuple[Setting, ...] = (
             "Operator group that gets conversations with no author to go to."),
     Setting("chat.data_dir", STRING, "data",
             "Folder (relative to config.yml) for the SQLite database and attachments."),
+    Setting("chat.allowed_origins", STRINGS, (),
+            "Extra origins (scheme://host[:port]) allowed to open the widget's websocket and "
+            "post ratings; the origin of site.base_url and the sidecar's own are always allowed."),
+    Setting("chat.identity_required", BOOL, False,
+            "Only accept readers identified by user_id + user_hash (HMAC-SHA256 with the "
+            "CHAT_IDENTITY_SECRET environment variable); anonymous readers are refused."),
+    Setting("chat.email_from", STRING, "",
+            "Sender address of offline replies by email; empty means no email is sent."),
 )

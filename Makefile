@@ -1,0 +1,61 @@
+# Two commands on a fresh machine: `make run` (build the sample help center and serve it) and
+# `make test` (everything the tests need, then the whole suite). Both start with `make install`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run build serve check test test-deps chromium bench lint docs clean
+
+install: $(PY_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji fonts-dejavu-core; }
+
+test-deps: install $(NODE_STAMP) chromium
+
+build: install
+	$(BIN)/python build.py build
+
+run: build
+	$(BIN)/python build.py serve --host $(HOST) --port $(PORT)
+
+check: install
+	$(BIN)/python build.py check
+
+test: test-deps
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check builder chat_server tests bench build.py
+
+docs: install
+	$(BIN)/python build.py config-reference > docs/configuration.md
+
+$(BENCH_STAMP): pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: test-deps $(BENCH_STAMP)
+	$(BIN)/python bench/build.py
+
+clean:
+	rm -rf site .cache tests/artifacts bench/out

@@ -1,0 +1,183 @@
+"""The one way output reaches the disk.
+
+Everything the build produces is added here first; nothing is written until the whole build
+succeeded, so a failed build leaves the previous site intact. The writer refuses paths outside
+the output folder and two sources for one path, writes only files whose bytes changed (a hash
+manifest remembers the last build) and removes files the previous build wrote but this one
+did not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from builder.errors import Problem
+
+MANIFEST = ".helpcenter-manifest.json"
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    bytes_total: int = 0
+
+
+@dataclass
+class _Entry:
+    source: str
+    data: bytes | None = None  # None: copy `path` instead
+    path: Path | None = None
+
+
+class OutputError(ValueError):
+    pass
+
+
+@dataclass
+class Writer:
+    out_dir: Path
+    problems: list[Problem] = field(default_factory=list)
+    _entries: dict[str, _Entry] = field(default_factory=dict)
+    _written: dict[str, str] = field(default_factory=dict)  # rel path → sha256 of last write
+
+    def __post_init__(self) -> None:
+        self.out_dir = self.out_dir.resolve()
+        self._written = self._read_manifest()
+
+    def add(self, rel_path: str, data: bytes | str, source: str) -> None:
+        key = self._check(rel_path, source)
+        if key is not None:
+            raw = data.encode("utf-8") if isinstance(data, str) else data
+            self._entries[key] = _Entry(source, data=raw)
+
+    def copy(self, rel_path: str, file: Path, source: str) -> None:
+        """Copy a file (an image next to an article) without reading it into memory now."""
+        key = self._check(rel_path, source)
+        if key is not None:
+            self._entries[key] = _Entry(source, path=file)
+
+    def paths(self) -> list[str]:
+        return sorted(self._entries)
+
+    def get(self, rel_path: str) -> bytes | None:
+        entry = self._entries.get(rel_path)
+        if entry is None:
+            return None
+        return entry.data if entry.data is not None else entry.path.read_bytes()  # type: ignore[union-attr]
+
+    def _check(self, rel_path: str, source: str) -> str | None:
+        """Normalised key, or None (with a problem) for a path we must not write."""
+        pure = PurePosixPath(rel_path)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or rel_path.endswith("/"):
+            self.problems.append(Problem(source, 0, f"refusing to write outside the site: "
+                                                    f"{rel_path!r}"))
+            return None
+        key = pure.as_posix()
+        target = (self.out_dir / key).resolve()
+        if not target.is_relative_to(self.out_dir):
+            self.problems.append(Problem(source, 0, f"refusing to write outside the site: "
+                                                    f"{rel_path!r}"))
+            return None
+        if key == MANIFEST:
+            self.problems.append(Problem(source, 0, f"{MANIFEST} is reserved for the writer"))
+            return None
+        previous = self._entries.get(key)
+        if previous is not None and previous.source != source:
+            self.problems.append(Problem(source, 0, f"{key} would also be written by "
+                                                    f"{previous.source}"))
+            return None
+        return key
+
+    def commit(self, remove_stale: bool = True) -> WriteStats:
+        """Write what changed since the last build, then remove what this build no longer has."""
+        stats = WriteStats()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        hashes: dict[str, str] = {}
+        for key in sorted(self._entries):
+            data = self.get(key) or b""
+            digest = hashlib.sha256(data).hexdigest()
+            hashes[key] = digest
+            stats.bytes_total += len(data)
+            target = self.out_dir / key
+            if self._written.get(key) == digest and target.is_file():
+                stats.unchanged += 1
+                continue
+            _write_atomically(target, data)
+            stats.written += 1
+        if remove_stale:
+            stats.removed = self._remove_stale(hashes)
+        self._written = hashes if remove_stale else {**self._written, **hashes}
+        _write_atomically(self.out_dir / MANIFEST,
+                          json.dumps(self._written, sort_keys=True, indent=0).encode())
+        return stats
+
+    def flush(self, keys: list[str]) -> int:
+        """Write just these entries now (incremental rebuilds); returns how many changed."""
+        changed = 0
+        for key in keys:
+            data = self.get(key) or b""
+            digest = hashlib.sha256(data).hexdigest()
+            if self._written.get(key) != digest:
+                _write_atomically(self.out_dir / key, data)
+                self._written[key] = digest
+                changed += 1
+        return changed
+
+    def _remove_stale(self, current: dict[str, str]) -> int:
+        removed = 0
+        for key in sorted(set(self._written) - set(current)):
+            target = self.out_dir / key
+            if target.is_file() and target.resolve().is_relative_to(self.out_dir):
+                target.unlink()
+                removed += 1
+                _prune_empty_dirs(target.parent, self.out_dir)
+        return removed
+
+    def _read_manifest(self) -> dict[str, str]:
+        try:
+            data = json.loads((self.out_dir / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def check_output_dir(out_dir: Path) -> str | None:
+    """Refuse to build into a non-empty folder that is not a previous build (e.g. `--out ~`)."""
+    if not out_dir.exists():
+        return None
+    if not out_dir.is_dir():
+        return f"{out_dir} exists and is not a folder"
+    if (out_dir / MANIFEST).is_file() or not any(out_dir.iterdir()):
+        return None
+    return (f"{out_dir} is not empty and was not written by this builder; "
+            "choose another --out or empty it")
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Readers of the served site never see half a file: write aside, then rename."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.tmp{os.getpid()}")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
+def _prune_empty_dirs(folder: Path, stop: Path) -> None:
+    while folder != stop and folder.is_relative_to(stop):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def clear(out_dir: Path) -> None:
+    """Remove a previous build entirely (only one this builder wrote)."""
+    if (out_dir / MANIFEST).is_file():
+        shutil.rmtree(out_dir)
