@@ -265,6 +265,6 @@ def _check_duplicate_ids(tree: ContentTree) -> None:
 def _shown(config: Config, path: Path) -> str:
     """Paths in messages are relative to the project folder, as writers see them."""
     try:
-        return path.resolve().relative_to(config.root).as_posix()
+        return path.relative_to(config.root).as_posix()
     except ValueError:
         return path.as_posix()

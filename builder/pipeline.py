@@ -6,6 +6,7 @@ all of them and leaves the previous site as it was.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -18,11 +19,11 @@ from builder.config import Config, load_config
 from builder.content import Asset, load_content
 from builder.errors import BuildError, ContentError, Problem
 from builder.gitinfo import GitHistory, read_history
-from builder.links import LinkIndex, LinkResolver, LinkTarget
-from builder.markdown import MarkdownRenderer, ParsedMarkdown
+from builder.links import LinkIndex, LinkTarget, check_anchors
+from builder.markdown_stage import MarkdownCache, PageJob, PageOutput, render_pages
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.theme import Theme
-from builder.writer import WriteStats, Writer, check_output_dir
+from builder.writer import Writer, WriteStats, check_output_dir
 
 Progress = Callable[[str], None]
 
@@ -37,9 +38,8 @@ class Project:
     theme: Theme
     history: GitHistory | None
     problems: list[Problem] = field(default_factory=list)
-    parsed: dict[Path, ParsedMarkdown] = field(default_factory=dict)
-    renderers: dict[str, MarkdownRenderer] = field(default_factory=dict)
     links: LinkIndex = field(default_factory=LinkIndex)
+    anchors: dict[str, frozenset[str]] = field(default_factory=dict)  # page key → its anchors
 
     @property
     def errors(self) -> list[Problem]:
@@ -60,7 +60,7 @@ class BuildReport:
 
 
 def load_project(config_path: Path, *, include_drafts: bool = False,
-                 progress: Progress | None = None) -> Project:
+                 progress: Progress | None = None, use_cache: bool = True) -> Project:
     """Read and check everything; problems are collected on the project, not raised."""
     say = progress or (lambda _message: None)
     config = load_config(config_path, display_path=_shown_config(config_path))
@@ -70,17 +70,16 @@ def load_project(config_path: Path, *, include_drafts: bool = False,
     project = Project(config, tree.sites, tree.assets, theme, read_history(config.root),
                       problems=list(tree.problems))
     _attach_git(project)
-    for lang in config.languages:
-        project.renderers[lang] = MarkdownRenderer(theme.container_titles(lang))
+    titles = {lang: theme.container_titles(lang) for lang in config.languages}
     project.problems.extend(theme.warnings)
-    for page in all_pages(project):
-        parse_page(project, page)
     _index_links(project)
-    for page in all_pages(project):
-        render_page(project, page)
-    for site in project.sites.values():
-        render_intro(project, site)
-    say("rendered markdown")
+    cache = MarkdownCache.open(cache_dir(config) / "markdown.pickle" if use_cache else None,
+                               titles)
+    jobs = _markdown_jobs(project)
+    outputs = render_pages(list(jobs.values()), project.links, titles, cache)
+    _apply_outputs(project, jobs, outputs)
+    cache.save(jobs)
+    say(f"rendered markdown of {len(jobs)} pages")
     return project
 
 
@@ -143,57 +142,77 @@ def all_pages(project: Project) -> list[Page]:
     return pages
 
 
-def parse_page(project: Project, page: Page) -> ParsedMarkdown:
-    parsed = project.renderers[page.lang].parse(page.body_text, first_line=page.body_line)
-    project.parsed[page.source] = parsed
-    if isinstance(page, Article):
-        page.headings = parsed.headings
-    for problem in parsed.problems:
-        project.problems.append(Problem(page.source_rel, problem.line, problem.message,
-                                        warning=True))
-    return parsed
+def _markdown_jobs(project: Project) -> dict[str, PageJob]:
+    jobs: dict[str, PageJob] = {}
+    for page in all_pages(project):
+        key = page_key(page)
+        jobs[key] = PageJob(key, page.lang, page.url, page.source_rel, page.body_text,
+                            page.body_line)
+    for site in project.sites.values():
+        key = str(project.config.content_dir / site.lang / "_index.md")
+        jobs[key] = PageJob(key, site.lang, site.url, site.source_rel or key, site.intro_text,
+                            site.intro_line)
+    return jobs
 
 
-def render_page(project: Project, page: Page) -> None:
-    parsed = project.parsed[page.source]
-    resolver = LinkResolver(project.links, page.source, page.url, frozenset(parsed.anchors),
-                            page.source_rel, project.problems)
-    rendered = project.renderers[page.lang].render(parsed, resolver)
-    page.body_html = rendered.html
-    if isinstance(page, Article):
-        page.sections = rendered.sections
+def _apply_outputs(project: Project, jobs: dict[str, PageJob],
+                   outputs: dict[str, PageOutput]) -> None:
+    anchors_of = project.anchors
+    anchors_of.update({key: output.anchors for key, output in outputs.items()})
+    for page in all_pages(project):
+        output = outputs[page_key(page)]
+        page.body_html = output.html
+        if isinstance(page, Article):
+            page.headings = output.headings
+            page.sections = output.sections
+    for site in project.sites.values():
+        key = str(project.config.content_dir / site.lang / "_index.md")
+        site.intro_html = outputs[key].html
+    for key, output in outputs.items():
+        project.problems.extend(output.problems)
+        project.problems.extend(check_anchors(jobs[key].shown, output.checks, anchors_of))
 
 
-def render_intro(project: Project, site: LanguageSite) -> None:
-    """The language home's own `_index.md` body (links in it resolve from the home URL)."""
-    if not site.intro_text.strip():
-        return
-    renderer = project.renderers[site.lang]
-    parsed = renderer.parse(site.intro_text, first_line=site.intro_line)
-    source = project.config.content_dir / site.lang / "_index.md"
-    resolver = LinkResolver(project.links, source, site.url, frozenset(parsed.anchors),
-                            site.source_rel, project.problems)
-    site.intro_html = renderer.render(parsed, resolver).html
+def page_key(page: Page) -> str:
+    """A page's identity in the markdown cache and link index: its source file's path."""
+    if isinstance(page, Collection):
+        folder = page.source.parent if page.source.name == "_index.md" else page.source
+        return str(folder / "_index.md")
+    return str(page.source)
 
 
 def _index_links(project: Project) -> None:
     index = project.links
     for page in all_pages(project):
-        target = LinkTarget(page.url, frozenset(project.parsed[page.source].anchors),
-                            page.source_rel)
+        key = page_key(page)
+        target = LinkTarget(page.url, key, page.source_rel)
+        index.pages[key] = target
         if isinstance(page, Collection):
-            folder = page.source.parent if page.source.name == "_index.md" else page.source
-            index.pages[(folder / "_index.md").resolve()] = target
-            index.folders[folder.resolve()] = target
-        else:
-            index.pages[page.source.resolve()] = target
+            index.pages[str(Path(key).parent)] = target
     for site in project.sites.values():
         home = project.config.content_dir / site.lang
-        target = LinkTarget(site.url, frozenset(), site.source_rel or f"content/{site.lang}")
-        index.pages[(home / "_index.md").resolve()] = target
-        index.folders[home.resolve()] = target
+        key = str(home / "_index.md")
+        target = LinkTarget(site.url, key, site.source_rel or f"content/{site.lang}/")
+        index.pages[key] = target
+        index.pages[str(home)] = target
     for asset in project.assets:
-        index.files[asset.source.resolve()] = "/" + asset.out_path
+        index.files[str(asset.source)] = "/" + asset.out_path
+
+
+def cache_dir(config: Config) -> Path:
+    """`.cache/` next to config.yml, or a per-project folder in the user's cache when the
+    project folder is read-only (e.g. a shared corpus)."""
+    override = os.environ.get("HELPCENTER_CACHE")
+    if override:
+        return Path(override)
+    local = config.root / ".cache"
+    # Mode bits, not os.access: root may write anywhere, but a folder marked read-only (a
+    # shared corpus) is someone else's and must stay untouched.
+    if config.root.stat().st_mode & 0o200 and os.access(config.root, os.W_OK):
+        return local
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(config.path).encode()).hexdigest()[:16]
+    return base / "helpcenter" / digest
 
 
 def _attach_git(project: Project) -> None:

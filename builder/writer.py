@@ -46,6 +46,7 @@ class Writer:
     problems: list[Problem] = field(default_factory=list)
     _entries: dict[str, _Entry] = field(default_factory=dict)
     _written: dict[str, str] = field(default_factory=dict)  # rel path → sha256 of last write
+    _recent: list[str] = field(default_factory=list)  # added since the last take_recent()
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -56,12 +57,19 @@ class Writer:
         if key is not None:
             raw = data.encode("utf-8") if isinstance(data, str) else data
             self._entries[key] = _Entry(source, data=raw)
+            self._recent.append(key)
 
     def copy(self, rel_path: str, file: Path, source: str) -> None:
         """Copy a file (an image next to an article) without reading it into memory now."""
         key = self._check(rel_path, source)
         if key is not None:
             self._entries[key] = _Entry(source, path=file)
+            self._recent.append(key)
+
+    def take_recent(self) -> list[str]:
+        """Paths added since the last call (what an incremental rebuild produced)."""
+        recent, self._recent = sorted(set(self._recent)), []
+        return recent
 
     def paths(self) -> list[str]:
         return sorted(self._entries)
@@ -114,9 +122,15 @@ class Writer:
         if remove_stale:
             stats.removed = self._remove_stale(hashes)
         self._written = hashes if remove_stale else {**self._written, **hashes}
+        self._save_manifest()
+        self._recent = []
+        return stats
+
+    def _save_manifest(self) -> None:
+        # The manifest must match the disk after every write, or the next full build would
+        # skip a file that an incremental rebuild changed in between.
         _write_atomically(self.out_dir / MANIFEST,
                           json.dumps(self._written, sort_keys=True, indent=0).encode())
-        return stats
 
     def flush(self, keys: list[str]) -> int:
         """Write just these entries now (incremental rebuilds); returns how many changed."""
@@ -128,6 +142,8 @@ class Writer:
                 _write_atomically(self.out_dir / key, data)
                 self._written[key] = digest
                 changed += 1
+        if changed:
+            self._save_manifest()
         return changed
 
     def _remove_stale(self, current: dict[str, str]) -> int:

@@ -1,0 +1,192 @@
+"""Rebuild only what an edit changed, keeping the whole project in memory between edits.
+
+Editing an article's body changes one page (and the search index of its language); editing
+what other pages show of it (title, description, order, author, draft) also changes its
+collection pages, siblings, translations and the home page. Anything structural (a file added
+or removed, config.yml, the theme) falls back to a full build, which is still quick because
+the markdown cache keeps every unchanged page.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder import content
+from builder.errors import Problem
+from builder.links import check_anchors
+from builder.markdown import MarkdownRenderer
+from builder.markdown_stage import PageJob, render_one
+from builder.model import Article
+from builder.pipeline import BuildReport, Project, build, make_renderer, page_key
+from builder.writer import Writer
+
+SUMMARY_FIELDS = ("title", "description", "order", "author", "draft", "tags", "keywords", "id")
+
+
+@dataclass
+class RebuildResult:
+    full: bool
+    pages: list[str]  # output paths written
+    problems: list[Problem]
+    seconds: float
+    search_seconds: float = 0.0
+
+
+@dataclass
+class LiveSite:
+    config_path: Path
+    out_dir: Path
+    include_drafts: bool = True
+    project: Project | None = None
+    writer: Writer | None = None
+    renderer: object | None = None
+    md: dict[str, MarkdownRenderer] = field(default_factory=dict)
+
+    def full_build(self) -> BuildReport:
+        report = build(self.config_path, self.out_dir, include_drafts=self.include_drafts)
+        self._adopt(report.project)
+        return report
+
+    def _adopt(self, project: Project) -> None:
+        """Keep the built project and a writer that knows what is on disk."""
+        self.project = project
+        self.writer = Writer(self.out_dir)
+        self.renderer = make_renderer(project, self.writer)
+        self.md = {}
+
+    def rebuild(self, changed: set[Path]) -> RebuildResult:
+        started = time.perf_counter()
+        articles = self._edited_articles(changed)
+        if articles == []:
+            return RebuildResult(False, [], [], time.perf_counter() - started)
+        if articles is None:
+            report = self.full_build()
+            return RebuildResult(True, [], report.project.problems,
+                                 time.perf_counter() - started)
+        return self._rebuild_articles(articles, started)
+
+    def _edited_articles(self, changed: set[Path]) -> list[Article] | None:
+        """The articles behind the changed files, or None when a full build is needed."""
+        if self.project is None:
+            return None
+        by_source = {page.source: page for site in self.project.sites.values()
+                     for page in site.articles}
+        found = []
+        for path in changed:
+            if _is_noise(path):
+                continue
+            article = by_source.get(path)
+            if article is None or not path.is_file():
+                return None  # new, removed, config, theme, collection: rebuild everything
+            found.append(article)
+        return found
+
+    def _rebuild_articles(self, articles: list[Article], started: float) -> RebuildResult:
+        assert self.project is not None and self.writer is not None
+        problems: list[Problem] = []
+        targets: set[str] = set()
+        for article in articles:
+            fresh = content.read_article(self.project.config, article.source, article.lang,
+                                         article.path, problems)
+            if fresh is None:
+                continue
+            summary_changed = _summary(fresh) != _summary(article)
+            if fresh.draft and not self.include_drafts:
+                return self._fallback(started)
+            _copy_fields(fresh, article)
+            problems.extend(self._render_markdown(article))
+            targets.update(self._dependents(article, summary_changed))
+        if any(not p.warning for p in problems):
+            return RebuildResult(False, [], problems, time.perf_counter() - started)
+        pages = self._render(targets)
+        written = time.perf_counter() - started
+        search_started = time.perf_counter()
+        self._rewrite_search({a.lang for a in articles})
+        return RebuildResult(False, pages, problems, written,
+                             time.perf_counter() - search_started)
+
+    def _fallback(self, started: float) -> RebuildResult:
+        report = self.full_build()
+        return RebuildResult(True, [], report.project.problems, time.perf_counter() - started)
+
+    def _render_markdown(self, article: Article) -> list[Problem]:
+        assert self.project is not None
+        renderer = self.md.get(article.lang)
+        if renderer is None:
+            titles = self.project.theme.container_titles(article.lang)
+            renderer = self.md[article.lang] = MarkdownRenderer(titles)
+        key = page_key(article)
+        job = PageJob(key, article.lang, article.url, article.source_rel, article.body_text,
+                      article.body_line)
+        output = render_one(renderer, job, self.project.links)
+        article.body_html, article.headings, article.sections = (
+            output.html, output.headings, output.sections)
+        self.project.anchors[key] = output.anchors
+        return output.problems + check_anchors(article.source_rel, output.checks,
+                                               self.project.anchors)
+
+    def _dependents(self, article: Article, summary_changed: bool) -> set[str]:
+        """Render targets as (kind, key) strings: the article, plus what shows its summary."""
+        targets = {f"article:{article.source}"}
+        if not summary_changed:
+            return targets
+        targets.add(f"home:{article.lang}")
+        collection = article.collection
+        if collection is not None:
+            targets.update(f"article:{a.source}" for a in collection.articles)
+        while collection is not None:
+            targets.add(f"collection:{collection.source}")
+            collection = collection.parent
+        targets.update(f"article:{t.source}" for t in article.translations.values())
+        return targets
+
+    def _render(self, targets: set[str]) -> list[str]:
+        assert self.project is not None and self.writer is not None
+        renderer = self.renderer
+        pages = {f"article:{a.source}": a for s in self.project.sites.values() for a in s.articles}
+        collections = {f"collection:{c.source}": c for s in self.project.sites.values()
+                       for c in s.all_collections()}
+        self.writer.take_recent()
+        for target in sorted(targets):
+            if target in pages:
+                renderer.render_article(pages[target])  # type: ignore[attr-defined]
+            elif target in collections:
+                renderer.render_collection(collections[target])  # type: ignore[attr-defined]
+            elif target.startswith("home:"):
+                renderer.render_home(target.split(":", 1)[1])  # type: ignore[attr-defined]
+        touched = self.writer.take_recent()
+        self.writer.flush(touched)
+        return touched
+
+    def _rewrite_search(self, langs: set[str]) -> None:
+        assert self.project is not None and self.writer is not None
+        if not self.project.config["search.enabled"]:
+            return
+        from builder.search_index import build_search_files
+
+        for lang in sorted(langs):
+            files = build_search_files(self.project.sites[lang], self.project.config)
+            for path, data in files.items():
+                self.writer.add(path, data, f"search index ({lang})")
+            self.writer.flush(sorted(files))
+
+
+def _is_noise(path: Path) -> bool:
+    """Editor swap files and temporary files that came and went (sed -i, atomic saves)."""
+    name = path.name
+    if name.startswith((".", "#")) or name.endswith(("~", ".swp", ".tmp")):
+        return True
+    return not path.exists() and path.suffix not in (".md", ".yml", ".yaml", ".html", ".css",
+                                                     ".js", ".svg", ".png", ".jpg", ".pdf")
+
+
+def _summary(article: Article) -> tuple[object, ...]:
+    return tuple(getattr(article, name) for name in SUMMARY_FIELDS)
+
+
+def _copy_fields(fresh: Article, article: Article) -> None:
+    """Update in place: collections, translations and the renderer hold this object."""
+    for name in (*SUMMARY_FIELDS, "body_text", "body_line"):
+        setattr(article, name, getattr(fresh, name))
