@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
                                        "nothing is written and the previous site stays.")
     build.add_argument("--out", type=Path, default=None, help="output folder (default: ./site)")
     build.add_argument("--drafts", action="store_true", help="include articles with draft: true")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild even when no input changed since the last build")
     build.set_defaults(run=_build)
 
     serve = sub.add_parser("serve", parents=[common], help="build, serve and rebuild on save",
@@ -91,7 +93,11 @@ def _build(args: argparse.Namespace) -> int:
     from builder.pipeline import build, stderr_progress
 
     report = build(args.config, _out_dir(args), include_drafts=args.drafts,
-                   progress=stderr_progress)
+                   progress=stderr_progress, force=args.force)
+    if report.project is None:
+        print(f"nothing changed since the last build into {_out_dir(args)} "
+              f"({report.seconds:.2f} s)")
+        return EXIT_OK
     _report(report.project.warnings)
     stats = report.stats
     print(f"built {report.pages} pages into {_out_dir(args)} in {report.seconds:.2f} s "

@@ -31,7 +31,6 @@ class RebuildResult:
     pages: list[str]  # output paths written
     problems: list[Problem]
     seconds: float
-    search_seconds: float = 0.0
 
 
 @dataclass
@@ -43,9 +42,14 @@ class LiveSite:
     writer: Writer | None = None
     renderer: object | None = None
     md: dict[str, MarkdownRenderer] = field(default_factory=dict)
+    # Languages whose search index is out of date: refreshed after the page is reloaded,
+    # because indexing a big language takes seconds and the writer is waiting for the page.
+    pending_search: set[str] = field(default_factory=set)
 
     def full_build(self) -> BuildReport:
-        report = build(self.config_path, self.out_dir, include_drafts=self.include_drafts)
+        report = build(self.config_path, self.out_dir, include_drafts=self.include_drafts,
+                       force=True)
+        assert report.project is not None
         self._adopt(report.project)
         return report
 
@@ -62,9 +66,7 @@ class LiveSite:
         if articles == []:
             return RebuildResult(False, [], [], time.perf_counter() - started)
         if articles is None:
-            report = self.full_build()
-            return RebuildResult(True, [], report.project.problems,
-                                 time.perf_counter() - started)
+            return self._fallback(started)
         return self._rebuild_articles(articles, started)
 
     def _edited_articles(self, changed: set[Path]) -> list[Article] | None:
@@ -101,15 +103,13 @@ class LiveSite:
         if any(not p.warning for p in problems):
             return RebuildResult(False, [], problems, time.perf_counter() - started)
         pages = self._render(targets)
-        written = time.perf_counter() - started
-        search_started = time.perf_counter()
-        self._rewrite_search({a.lang for a in articles})
-        return RebuildResult(False, pages, problems, written,
-                             time.perf_counter() - search_started)
+        self.pending_search.update(a.lang for a in articles)
+        return RebuildResult(False, pages, problems, time.perf_counter() - started)
 
     def _fallback(self, started: float) -> RebuildResult:
         report = self.full_build()
-        return RebuildResult(True, [], report.project.problems, time.perf_counter() - started)
+        problems = report.project.problems if report.project else []
+        return RebuildResult(True, [], problems, time.perf_counter() - started)
 
     def _render_markdown(self, article: Article) -> list[Problem]:
         assert self.project is not None
@@ -160,10 +160,13 @@ class LiveSite:
         self.writer.flush(touched)
         return touched
 
-    def _rewrite_search(self, langs: set[str]) -> None:
+    def refresh_search(self) -> float:
+        """Rewrite the search index of languages edited since the last call; seconds taken."""
+        started = time.perf_counter()
+        langs, self.pending_search = self.pending_search, set()
         assert self.project is not None and self.writer is not None
-        if not self.project.config["search.enabled"]:
-            return
+        if not langs or not self.project.config["search.enabled"]:
+            return 0.0
         from builder.search_index import build_search_files
 
         for lang in sorted(langs):
@@ -171,6 +174,7 @@ class LiveSite:
             for path, data in files.items():
                 self.writer.add(path, data, f"search index ({lang})")
             self.writer.flush(sorted(files))
+        return time.perf_counter() - started
 
 
 def _is_noise(path: Path) -> bool:

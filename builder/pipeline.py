@@ -18,11 +18,12 @@ from pathlib import Path
 from builder.config import Config, load_config
 from builder.content import Asset, load_content
 from builder.errors import BuildError, ContentError, Problem
+from builder.fingerprint import input_fingerprint, output_intact
 from builder.gitinfo import GitHistory, read_history
 from builder.links import LinkIndex, LinkTarget, check_anchors
 from builder.markdown_stage import MarkdownCache, PageJob, PageOutput, render_pages
 from builder.model import Article, Collection, LanguageSite, Page
-from builder.theme import Theme
+from builder.theme import DEFAULT_THEME_DIR, Theme
 from builder.writer import Writer, WriteStats, check_output_dir
 
 Progress = Callable[[str], None]
@@ -52,11 +53,15 @@ class Project:
 
 @dataclass
 class BuildReport:
-    project: Project
+    project: Project | None  # None when nothing changed and nothing was read
     stats: WriteStats
     pages: int
     seconds: float
     timings: dict[str, float]
+
+    @property
+    def unchanged(self) -> bool:
+        return self.project is None
 
 
 def load_project(config_path: Path, *, include_drafts: bool = False,
@@ -84,13 +89,23 @@ def load_project(config_path: Path, *, include_drafts: bool = False,
 
 
 def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
-          progress: Progress | None = None) -> BuildReport:
-    """A full build into `out_dir`; raises BuildError with every problem, writing nothing."""
+          progress: Progress | None = None, force: bool = False) -> BuildReport:
+    """A full build into `out_dir`; raises BuildError with every problem, writing nothing.
+
+    When no input changed since the last build into the same folder (and the output is
+    intact) it stops after the fingerprint check: unless `force`, nothing is read again.
+    """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     refusal = check_output_dir(out_dir)
     if refusal:
         raise BuildError([Problem(str(out_dir), 0, refusal)])
+    config = load_config(config_path, display_path=_shown_config(config_path))
+    stamp = cache_dir(config) / f"build-{_digest(str(out_dir.resolve()))}.txt"
+    fingerprint = input_fingerprint(config, [DEFAULT_THEME_DIR, config.themes_dir],
+                                    f"drafts={include_drafts}")
+    if not force and _read(stamp) == fingerprint and output_intact(out_dir):
+        return BuildReport(None, WriteStats(), 0, time.perf_counter() - started, {})
     project = load_project(config_path, include_drafts=include_drafts, progress=progress)
     timings["read"] = time.perf_counter() - started
     if project.errors:
@@ -109,6 +124,7 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
     mark = time.perf_counter()
     stats = writer.commit()
     timings["write"] = time.perf_counter() - mark
+    _write_stamp(stamp, fingerprint)
     pages = sum(1 for p in writer.paths() if p.endswith(".html"))
     return BuildReport(project, stats, pages, time.perf_counter() - started, timings)
 
@@ -211,7 +227,7 @@ def cache_dir(config: Config) -> Path:
     if config.root.stat().st_mode & 0o200 and os.access(config.root, os.W_OK):
         return local
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(str(config.path).encode()).hexdigest()[:16]
+    digest = _digest(str(config.path))
     return base / "helpcenter" / digest
 
 
@@ -239,6 +255,25 @@ def _check_gone_originals(project: Project, history: GitHistory) -> None:
                 "was deleted; delete or re-home the translation"
             project.problems.append(Problem(
                 article.source_rel, 1, f"translation whose original is gone: {original} {why}"))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _write_stamp(path: Path, fingerprint: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(fingerprint, encoding="utf-8")
+    except OSError:
+        pass  # without a stamp the next build is simply a full one
 
 
 def build_time() -> datetime | None:

@@ -119,6 +119,9 @@ def serve(config_path: Path, out_dir: Path, *, host: str, port: int,
             if paths:
                 _rebuild(live, paths)
                 hub.bump()
+                if live.pending_search:
+                    seconds = live.refresh_search()
+                    print(f"search index refreshed in {seconds * 1000:.0f} ms", flush=True)
     except KeyboardInterrupt:
         pass
     finally:
