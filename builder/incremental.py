@@ -17,9 +17,16 @@ from builder import content
 from builder.errors import Problem
 from builder.links import check_anchors
 from builder.markdown import MarkdownRenderer
-from builder.markdown_stage import PageJob, render_one
+from builder.markdown_stage import PageJob, make_renderer, render_one
 from builder.model import Article
-from builder.pipeline import BuildReport, Project, build, make_renderer, page_key
+from builder.pipeline import (
+    BuildReport,
+    Project,
+    build,
+    make_page_renderer,
+    markdown_strings,
+    page_key,
+)
 from builder.writer import Writer
 
 SUMMARY_FIELDS = ("title", "description", "order", "author", "draft", "tags", "keywords", "id")
@@ -57,7 +64,7 @@ class LiveSite:
         """Keep the built project and a writer that knows what is on disk."""
         self.project = project
         self.writer = Writer(self.out_dir)
-        self.renderer = make_renderer(project, self.writer)
+        self.renderer = make_page_renderer(project, self.writer)
         self.md = {}
 
     def rebuild(self, changed: set[Path]) -> RebuildResult:
@@ -115,8 +122,8 @@ class LiveSite:
         assert self.project is not None
         renderer = self.md.get(article.lang)
         if renderer is None:
-            titles = self.project.theme.container_titles(article.lang)
-            renderer = self.md[article.lang] = MarkdownRenderer(titles)
+            strings = markdown_strings(self.project.theme, article.lang)
+            renderer = self.md[article.lang] = make_renderer(strings)
         key = page_key(article)
         job = PageJob(key, article.lang, article.url, article.source_rel, article.body_text,
                       article.body_line)

@@ -26,8 +26,8 @@ from builder.model import Heading, Section
 
 # Below this many pages a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
-_CODE_FILES = ("markdown.py", "md_anchors.py", "md_containers.py", "highlight.py", "links.py",
-               "markdown_stage.py", "urls.py")
+_CODE_FILES = ("markdown.py", "md_anchors.py", "md_containers.py", "md_html.py", "md_text.py",
+               "highlight.py", "links.py", "markdown_stage.py", "urls.py")
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class _WorkerState:
     def render(self, job: PageJob) -> PageOutput:
         renderer = self.renderers.get(job.lang)
         if renderer is None:
-            renderer = self.renderers[job.lang] = MarkdownRenderer(self.titles.get(job.lang))
+            renderer = self.renderers[job.lang] = make_renderer(self.titles.get(job.lang, {}))
         return render_one(renderer, job, self.index)
 
 
@@ -181,6 +181,15 @@ _FORKED: _WorkerState | None = None
 def _render_in_worker(job: PageJob) -> PageOutput:
     assert _FORKED is not None
     return _FORKED.render(job)
+
+
+def make_renderer(strings: Mapping[str, str]) -> MarkdownRenderer:
+    """A renderer for one language: callout titles and the heading-link label in its words."""
+    titles = {k: v for k, v in strings.items() if not k.startswith("_")}
+    label = strings.get("_anchor_label")
+    if label:
+        return MarkdownRenderer(titles, anchor_label=label)
+    return MarkdownRenderer(titles)
 
 
 def render_one(renderer: MarkdownRenderer, job: PageJob, index: LinkIndex) -> PageOutput:

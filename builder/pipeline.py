@@ -75,7 +75,7 @@ def load_project(config_path: Path, *, include_drafts: bool = False,
     project = Project(config, tree.sites, tree.assets, theme, read_history(config.root),
                       problems=list(tree.problems))
     _attach_git(project)
-    titles = {lang: theme.container_titles(lang) for lang in config.languages}
+    titles = {lang: markdown_strings(theme, lang) for lang in config.languages}
     project.problems.extend(theme.warnings)
     _index_links(project)
     cache = MarkdownCache.open(cache_dir(config) / "markdown.pickle" if use_cache else None,
@@ -115,7 +115,7 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
     write_search(project, writer)
     timings["search"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    renderer = make_renderer(project, writer)
+    renderer = make_page_renderer(project, writer)
     renderer.render_all()
     copy_content_assets(project, writer)
     timings["render"] = time.perf_counter() - mark
@@ -129,7 +129,7 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
     return BuildReport(project, stats, pages, time.perf_counter() - started, timings)
 
 
-def make_renderer(project: Project, writer: Writer) -> object:
+def make_page_renderer(project: Project, writer: Writer) -> object:
     from builder.render import Renderer
 
     return Renderer(project.config, project.sites, writer, project.theme, build_time())
@@ -156,6 +156,12 @@ def all_pages(project: Project) -> list[Page]:
         pages.extend(site.all_collections())
         pages.extend(site.articles)
     return pages
+
+
+def markdown_strings(theme: Theme, lang: str) -> dict[str, str]:
+    """The UI words the markdown stage writes into pages: callout titles, the heading-link label."""
+    label = theme.strings(lang).get("heading_anchor_label", "")
+    return {**theme.container_titles(lang), "_anchor_label": label}
 
 
 def _markdown_jobs(project: Project) -> dict[str, PageJob]:
