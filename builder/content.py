@@ -214,9 +214,17 @@ def _read_index(walk: _Walk, index: Path, path: str) -> _IndexPage | None:
     )
 
 
+# Pages the theme writes inside each language folder: content may not take their URLs.
+RESERVED = {"search": "the search page"}
+
+
 def _claim_url(walk: _Walk, seen: dict[str, str], page: Page) -> None:
     """`x.md` and a folder `x/` would both be served at /lang/.../x/: say so, name both."""
-    if page.url in seen:
+    if page.path in RESERVED:
+        walk.tree.problems.append(Problem(
+            page.source_rel, 1, f"URL {page.url} is taken by {RESERVED[page.path]}; "
+                                "rename this file or folder"))
+    elif page.url in seen:
         walk.tree.problems.append(Problem(page.source_rel, 1,
                                           f"URL {page.url} is also used by {seen[page.url]}"))
     else:
@@ -248,7 +256,19 @@ def _link_translations(tree: ContentTree) -> None:
             continue
         for lang, page in versions.items():
             page.translations = {other: p for other, p in versions.items() if other != lang}
+        _share_id(versions)
     _check_duplicate_ids(tree)
+
+
+def _share_id(versions: dict[str, Page]) -> None:
+    """Translations share one stable id: one set explicitly is the id of all that set none."""
+    articles = [p for p in versions.values() if isinstance(p, Article)]
+    explicit = {a.id for a in articles if a.id != a.path}
+    if len(explicit) == 1:
+        shared = explicit.pop()
+        for article in articles:
+            if article.id == article.path:
+                article.id = shared
 
 
 def _check_duplicate_ids(tree: ContentTree) -> None:

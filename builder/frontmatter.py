@@ -22,6 +22,12 @@ class FrontMatter:
     lines: yamlfile.LinedYaml | None = None
     problems: list[Problem] = field(default_factory=list)
 
+    @property
+    def readable(self) -> bool:
+        """False when the front matter itself could not be read: its fields are unknown, so
+        no further problem (like a missing title) would be true."""
+        return not self.problems
+
     def line_of(self, key: str) -> int:
         return self.lines.line_of((key,)) if self.lines else 1
 
@@ -40,7 +46,7 @@ def split(text: str, shown: str) -> FrontMatter:
         return FrontMatter({}, "", 1, problems=[
             Problem(shown, 1, "front matter is not closed: add a line '---' after it")
         ])
-    yaml_text = text[4:end[0]]
+    yaml_text = text[text.index("\n") + 1:end[0]]
     body = text[end[1]:]
     body_line = text.count("\n", 0, end[1]) + 1
     try:
@@ -73,6 +79,7 @@ def check_fields(fm: FrontMatter, shown: str, allowed: frozenset[str], known_aut
                  title_required: bool = True) -> dict[str, Any]:
     """Normalised fields; problems go to fm.problems, each with the line of its key."""
     out: dict[str, Any] = {}
+    readable = fm.readable
     for key, value in fm.fields.items():
         line = fm.line_of(key)
         if key not in allowed:
@@ -87,7 +94,7 @@ def check_fields(fm: FrontMatter, shown: str, allowed: frozenset[str], known_aut
         if key == "id" and not out[key]:
             fm.problems.append(Problem(shown, line, "id: blank, so the path is used as the id",
                                        warning=True))
-    if title_required and not out.get("title"):
+    if title_required and readable and not out.get("title"):
         if "title" not in fm.fields:
             fm.problems.append(Problem(shown, 2 if fm.lines else 1, "title: missing (required)"))
     return out

@@ -107,6 +107,7 @@ class LiveSite:
             _copy_fields(fresh, article)
             problems.extend(self._render_markdown(article))
             targets.update(self._dependents(article, summary_changed))
+        problems.extend(self._recheck_links_into({page_key(a) for a in articles}))
         if any(not p.warning for p in problems):
             return RebuildResult(False, [], problems, time.perf_counter() - started)
         pages = self._render(targets)
@@ -131,8 +132,18 @@ class LiveSite:
         article.body_html, article.headings, article.sections = (
             output.html, output.headings, output.sections)
         self.project.anchors[key] = output.anchors
+        self.project.anchor_checks[key] = (article.source_rel, output.checks)
         return output.problems + check_anchors(article.source_rel, output.checks,
                                                self.project.anchors)
+
+    def _recheck_links_into(self, edited: set[str]) -> list[Problem]:
+        """Other pages' links into the edited pages: a removed heading breaks them."""
+        assert self.project is not None
+        problems: list[Problem] = []
+        for key, (shown, checks) in self.project.anchor_checks.items():
+            relevant = [c for c in checks if c.target_key in edited and key not in edited]
+            problems.extend(check_anchors(shown, relevant, self.project.anchors))
+        return problems
 
     def _dependents(self, article: Article, summary_changed: bool) -> set[str]:
         """Render targets as (kind, key) strings: the article, plus what shows its summary."""
@@ -140,6 +151,7 @@ class LiveSite:
         if not summary_changed:
             return targets
         targets.add(f"home:{article.lang}")
+        targets.add("site-files")  # the sidecar's manifest and the sitemap carry titles
         collection = article.collection
         if collection is not None:
             targets.update(f"article:{a.source}" for a in collection.articles)
@@ -163,6 +175,8 @@ class LiveSite:
                 renderer.render_collection(collections[target])  # type: ignore[attr-defined]
             elif target.startswith("home:"):
                 renderer.render_home(target.split(":", 1)[1])  # type: ignore[attr-defined]
+            elif target == "site-files":
+                renderer.render_site_files()  # type: ignore[attr-defined]
         touched = self.writer.take_recent()
         self.writer.flush(touched)
         return touched

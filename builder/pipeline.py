@@ -20,7 +20,7 @@ from builder.content import Asset, load_content
 from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact
 from builder.gitinfo import GitHistory, read_history
-from builder.links import LinkIndex, LinkTarget, check_anchors
+from builder.links import AnchorCheck, LinkIndex, LinkTarget, check_anchors
 from builder.markdown_stage import MarkdownCache, PageJob, PageOutput, render_pages
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.theme import DEFAULT_THEME_DIR, Theme
@@ -41,6 +41,9 @@ class Project:
     problems: list[Problem] = field(default_factory=list)
     links: LinkIndex = field(default_factory=LinkIndex)
     anchors: dict[str, frozenset[str]] = field(default_factory=dict)  # page key → its anchors
+    # page key → (its path in messages, its links into other pages' anchors): kept so that an
+    # edit that removes a heading can re-check the pages that link to it.
+    anchor_checks: dict[str, tuple[str, list[AnchorCheck]]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -191,6 +194,7 @@ def _apply_outputs(project: Project, jobs: dict[str, PageJob],
         key = str(project.config.content_dir / site.lang / "_index.md")
         site.intro_html = outputs[key].html
     for key, output in outputs.items():
+        project.anchor_checks[key] = (jobs[key].shown, output.checks)
         project.problems.extend(output.problems)
         project.problems.extend(check_anchors(jobs[key].shown, output.checks, anchors_of))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -52,5 +53,6 @@ def _title(slug: str) -> str:
 
 
 def _quote(text: str) -> str:
-    # A colon followed by a space would end the YAML value early; quoting keeps it text.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' if ": " in text else text
+    # Always a double-quoted scalar: '[', '#', '@', quotes or ': ' in a bare title would be
+    # YAML syntax. A JSON string is a valid YAML double-quoted scalar; Cyrillic stays readable.
+    return json.dumps(text, ensure_ascii=False)
