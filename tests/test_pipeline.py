@@ -358,7 +358,8 @@ def test_build_refuses_an_article_where_the_search_page_goes(tmp_path: Path) -> 
         build(write_files(tmp_path / "p", SEARCH_CLASH), out)
     [problem] = caught.value.problems
     assert problem.path == "content/ru/search.md"
-    assert problem.message == "URL /ru/search/ is taken by the search page; rename this file or folder"
+    assert problem.message == (
+        "URL /ru/search/ is taken by the search page; rename this file or folder")
     assert not out.exists()
 
 
