@@ -57,9 +57,13 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Debian chromium for the whole session, driven by Playwright (never downloaded)."""
+    """A headless Debian chromium per test module, driven by Playwright (never downloaded).
+
+    Module scope, not session: sync Playwright runs an event loop in this thread while it is
+    open, and async tests in later modules could not start theirs.
+    """
     executable = chromium_executable()
     require(executable is not None, "Debian's chromium is not installed (make test installs it)")
     from playwright.sync_api import sync_playwright

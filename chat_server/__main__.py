@@ -1,0 +1,184 @@
+"""`python -m chat_server`: serve the sidecar, or manage operators. Thin: parse, call, exit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import secrets
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from builder.config import load_config
+from builder.errors import ConfigError
+from chat_server import auth
+from chat_server.settings import ChatSettings
+from chat_server.store import DuplicateError, Store, open_store
+
+WS_MAX_SIZE = 1024 * 1024
+DEMO_EMAIL = "demo@example.com"  # uvicorn's cap; the protocol's own, smaller, limit comes first
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{exc}", file=sys.stderr)
+        return 2
+    command = args.command or "serve"
+    if command == "serve":
+        return serve(settings, args.host, args.port, getattr(args, "demo_operator", False))
+    return asyncio.run(_admin(command, settings, args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m chat_server",
+        description="The help center's chat sidecar: live chat, ratings, failed searches. "
+        "Secrets come from CHAT_SECRET_KEY, CHAT_IDENTITY_SECRET, CHAT_DATABASE_URL, "
+        "CHAT_BROKER_URL and CHAT_SMTP_URL.")
+    parser.add_argument("--config", type=Path, default=Path("config.yml"),
+                        help="the help center's config.yml (default: ./config.yml)")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+    serve_cmd = commands.add_parser("serve", help="run the sidecar (the default command)")
+    # The serve options work before or after "serve"; SUPPRESS keeps the subcommand's
+    # unset options from overwriting what was given before it.
+    for sub, unset in ((parser, False), (serve_cmd, True)):
+        def default(value: object, unset: bool = unset) -> object:
+            return argparse.SUPPRESS if unset else value
+
+        sub.add_argument("--site", type=Path, default=default(None),
+                         help="also serve this built site folder (e.g. site/) at /")
+        sub.add_argument("--host", default=default("127.0.0.1"), help="address to listen on")
+        sub.add_argument("--port", type=int, default=default(8000), help="port to listen on")
+        sub.add_argument("--demo-operator", action="store_true", default=default(False),
+                         help=f"create {DEMO_EMAIL} with a printed password when there is "
+                         "no operator yet (for trying it out)")
+    add = commands.add_parser(
+        "add-operator", help="create an operator account",
+        description="Create an operator. The password is asked for, or read from stdin "
+        "with --password-stdin (one line).")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--groups", default="", help="comma-separated groups, e.g. support,billing")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input")
+    commands.add_parser("list-operators", help="list operator accounts",
+                        description="List operator accounts with their groups and status.")
+    password = commands.add_parser("set-password", help="change an operator's password",
+                                   description="Change a password; it ends their sessions.")
+    password.add_argument("--email", required=True)
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from standard input")
+    for name, text in (("disable-operator", "block an operator from logging in"),
+                       ("enable-operator", "allow a disabled operator to log in again")):
+        toggle = commands.add_parser(name, help=text, description=text.capitalize() + ".")
+        toggle.add_argument("--email", required=True)
+    commands.add_parser("migrate", help="apply pending database migrations",
+                        description="Apply pending database migrations and exit.")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> ChatSettings:
+    config = load_config(args.config)
+    site = getattr(args, "site", None)
+    return ChatSettings.from_config(config, site_dir=site.resolve() if site else None)
+
+
+async def _demo_operator(settings: ChatSettings) -> None:
+    """For `make run`: one operator to log in with, created only into an empty team."""
+    store = open_store(settings.database, settings.database_schema or None)
+    try:
+        await store.migrate()
+        if await store.list_operators():
+            print("operators exist; log in with one of them (python -m chat_server "
+                  "list-operators)")
+            return
+        password = secrets.token_urlsafe(9)
+        await store.add_operator(DEMO_EMAIL, "Demo operator", auth.hash_password(password),
+                                 ("support",))
+        print(f"demo operator: {DEMO_EMAIL} / {password}  (log in at /operator/)", flush=True)
+    finally:
+        await store.close()
+
+
+def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> int:
+    import uvicorn
+
+    from chat_server.app import create_app
+    from chat_server.broker import open_broker
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if demo:
+        asyncio.run(_demo_operator(settings))
+    app = create_app(settings, open_store(settings.database, settings.database_schema or None),
+                     open_broker(settings.broker_url, settings.broker_prefix))
+    uvicorn.run(app, host=host, port=port, ws_max_size=WS_MAX_SIZE, proxy_headers=True)
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat: ") != first:
+        raise SystemExit("passwords differ")
+    return first
+
+
+async def _admin(command: str, settings: ChatSettings, args: argparse.Namespace) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(settings.database, settings.database_schema or None)
+    try:
+        await store.migrate()
+        return await _run_admin(store, command, args)
+    finally:
+        await store.close()
+
+
+async def _run_admin(store: Store, command: str, args: argparse.Namespace) -> int:
+    if command == "migrate":
+        print("database is up to date")
+        return 0
+    if command == "list-operators":
+        for op in await store.list_operators():
+            state = "disabled" if op["disabled"] else op["status"]
+            print(f"{op['id']}\t{op['email']}\t{op['name']}\t{','.join(op['groups'])}\t{state}")
+        return 0
+    if command == "add-operator":
+        password = _read_password(args.password_stdin)
+        if len(password) < 8:
+            print("the password needs at least 8 characters", file=sys.stderr)
+            return 1
+        groups = tuple(g.strip() for g in args.groups.split(",") if g.strip())
+        try:
+            op = await store.add_operator(args.email, args.name, auth.hash_password(password),
+                                          groups)
+        except DuplicateError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        print(f"operator {op['id']} {op['email']} added")
+        return 0
+    operator = await store.operator_by_email(args.email)
+    if operator is None:
+        print(f"no operator with email {args.email!r}", file=sys.stderr)
+        return 1
+    if command == "set-password":
+        password = _read_password(args.password_stdin)
+        if len(password) < 8:
+            print("the password needs at least 8 characters", file=sys.stderr)
+            return 1
+        await store.update_operator(operator["id"], password_hash=auth.hash_password(password))
+    else:
+        await store.update_operator(operator["id"], disabled=command == "disable-operator")
+    print(f"{command}: {operator['email']} done")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""`create_app(settings, store, broker)`: the whole sidecar as one Starlette app, no globals."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chat_server import attachments, failed_searches, operator_api, operator_auth, ratings
+from chat_server.articles import Articles
+from chat_server.broker import Broker
+from chat_server.conversations import Chat
+from chat_server.cors import preflight, with_cors
+from chat_server.limits import RateLimiter
+from chat_server.mailer import Mailer
+from chat_server.operator_ws import operator_socket
+from chat_server.settings import ChatSettings
+from chat_server.store import Store
+from chat_server.visitor_ws import visitor_socket
+
+STATIC = Path(__file__).parent / "static"
+# The operator page runs only its own files: no inline script or style, no other origin,
+# no framing. User-written text reaches it as data and is only ever set with textContent.
+OPERATOR_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; media-src 'self' data:; font-src 'self'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    """Headers for every response; the strict CSP for the operator page and its API."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        operator = scope["path"].startswith(("/operator", "/api/operator"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if operator:
+                    headers += [
+                        (b"content-security-policy", OPERATOR_CSP.encode()),
+                        (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"same-origin"),
+                        (b"cache-control", b"no-store"),
+                    ]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def availability(request: Request) -> Response:
+    chat: Chat = request.app.state.chat
+    return with_cors(request, JSONResponse(await chat.availability()))
+
+
+async def operator_page(request: Request) -> Response:
+    return FileResponse(STATIC / "operator" / "index.html")
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
+    op = "/api/operator"
+    conv = op + "/conversations/{id:int}"
+    routes: list[Route | Mount | WebSocketRoute] = [
+        Route("/healthz", health),
+        Route("/api/availability", availability, methods=["GET"]),
+        Route("/api/availability", preflight, methods=["OPTIONS"]),
+        Route("/api/ratings", ratings.rate, methods=["POST"]),
+        Route("/api/ratings", preflight, methods=["OPTIONS"]),
+        Route("/api/failed-searches", failed_searches.report, methods=["POST"]),
+        Route("/api/failed-searches", preflight, methods=["OPTIONS"]),
+        Route("/api/attachments", attachments.reader_upload, methods=["POST"]),
+        Route("/api/attachments", preflight, methods=["OPTIONS"]),
+        Route("/api/attachments/{id}", attachments.download, methods=["GET"]),
+        WebSocketRoute("/ws/visitor", visitor_socket),
+        WebSocketRoute("/ws/operator", operator_socket),
+        Route(op + "/login", operator_auth.login, methods=["POST"]),
+        Route(op + "/logout", operator_auth.logout, methods=["POST"]),
+        Route(op + "/me", operator_auth.me, methods=["GET"]),
+        Route(op + "/inbox", operator_api.inbox, methods=["GET"]),
+        Route(op + "/operators", operator_api.operators, methods=["GET"]),
+        Route(op + "/presence", operator_api.presence, methods=["POST"]),
+        Route(op + "/ratings", operator_api.ratings, methods=["GET"]),
+        Route(op + "/failed-searches", failed_searches.listing, methods=["GET"]),
+        Route(op + "/failed-searches/{id:int}/answer", failed_searches.answer,
+              methods=["POST"]),
+        Route(conv, operator_api.conversation, methods=["GET"]),
+        Route(conv + "/reply", operator_api.reply, methods=["POST"]),
+        Route(conv + "/note", operator_api.note, methods=["POST"]),
+        Route(conv + "/assign", operator_api.assign, methods=["POST"]),
+        Route(conv + "/close", operator_api.close, methods=["POST"]),
+        Route(conv + "/reopen", operator_api.reopen, methods=["POST"]),
+        Route(conv + "/attachments", attachments.operator_upload, methods=["POST"]),
+        Route("/operator", lambda request: RedirectResponse("/operator/")),
+        Route("/operator/", operator_page),
+        Mount("/operator/static", StaticFiles(directory=STATIC / "operator")),
+        Mount("/widget", StaticFiles(directory=STATIC / "widget")),
+    ]
+    if settings.site_dir is not None:
+        # The embedded default: one process serves the built site and the sidecar.
+        routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+    return routes
+
+
+def create_app(settings: ChatSettings, store: Store, broker: Broker,
+               mailer: Mailer | None = None) -> Starlette:
+    """Build the sidecar. The lifespan migrates the store and connects the broker."""
+    chat = Chat(settings, store, broker, mailer or Mailer(settings.smtp_url, settings.email_from),
+                Articles.load(settings.site_dir))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.migrate()
+        await broker.connect()
+        try:
+            yield
+        finally:
+            await chat.drain()
+            await broker.disconnect()
+            await store.close()
+
+    app = Starlette(routes=_routes(settings), lifespan=lifespan)
+    app.state.chat = chat
+    app.state.signer = chat.signer
+    app.state.login_limiter = RateLimiter(rate=5 / 300, burst=5)  # 5 tries, then 1 per minute
+    app.state.public_limiter = RateLimiter(rate=1.0, burst=30)
+    app.state.connect_limiter = RateLimiter(rate=1.0, burst=30)
+    app.add_middleware(SecurityHeaders)
+    return app

@@ -1,0 +1,168 @@
+"""Attachments: images and PDFs in a conversation, seen only by its reader and the operators.
+
+The type is decided by the file's first bytes, never by its name or the browser's claim, and
+only kinds that cannot run script are accepted (no SVG, no HTML). Files live in
+`<data_dir>/attachments/`. Readers fetch them by a URL signed for their visitor id (an <img>
+cannot send the token); operators by their session cookie.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from chat_server.attachment_urls import decorate, reader_signature
+from chat_server.conversations import Chat, NotFound, public_conversation, public_message
+from chat_server.cors import origin_ok, with_cors
+from chat_server.operator_auth import current_operator, json_error, operator_only
+from chat_server.store import Record
+
+MAX_BYTES = 10 * 1024 * 1024
+_MAGIC: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
+    (b"\xff\xd8\xff", 0, "image/jpeg"),
+    (b"GIF87a", 0, "image/gif"),
+    (b"GIF89a", 0, "image/gif"),
+    (b"WEBP", 8, "image/webp"),
+    (b"%PDF-", 0, "application/pdf"),
+)
+
+
+def sniff(head: bytes) -> str | None:
+    for magic, offset, kind in _MAGIC:
+        if head[offset:offset + len(magic)] == magic:
+            if kind == "image/webp" and not head.startswith(b"RIFF"):
+                continue
+            return kind
+    return None
+
+
+def clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", Path(name or "file").name)
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name).strip() or "file"
+    return name[-200:]
+
+
+def folder(chat: Chat) -> Path:
+    return chat.settings.data_dir / "attachments"
+
+
+async def _read_upload(request: Request) -> tuple[dict[str, Any], UploadFile] | Response:
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_BYTES + 64 * 1024:
+        return json_error(413, "too_large")
+    form = await request.form(max_files=1, max_fields=5, max_part_size=64 * 1024)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        return json_error(400, "no_file")
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return fields, upload
+
+
+async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str,
+                 author_id: str, client_id: str | None) -> Record | Response:
+    data = await upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        return json_error(413, "too_large")
+    content_type = sniff(data[:16])
+    if content_type is None:
+        return json_error(415, "images_and_pdf_only")
+    attachment_id = "a_" + secrets.token_urlsafe(18)
+    target = folder(chat)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / attachment_id).write_bytes(data)  # before the row: no row without its file
+    name = clean_name(upload.filename or "file")
+    await chat.store.add_attachment({
+        "id": attachment_id, "conversation_id": conversation["id"], "uploader_kind": kind,
+        "uploader_id": author_id, "name": name, "content_type": content_type,
+        "size": len(data)})
+    message, _created = await chat.attachment_message(conversation, kind, author_id, name,
+                                                      client_id, attachment_id)
+    return message
+
+
+async def reader_upload(request: Request) -> Response:
+    """POST /api/attachments: multipart `token`, `conversation_id`, `client_id`, `file`."""
+    chat: Chat = request.app.state.chat
+    if not origin_ok(request):
+        return JSONResponse({"error": "origin"}, status_code=403)
+    client = request.client.host if request.client else "?"
+    if not request.app.state.public_limiter.allow("upload:" + client, cost=5):
+        return with_cors(request, json_error(429, "rate_limited"))
+    parsed = await _read_upload(request)
+    if isinstance(parsed, Response):
+        return with_cors(request, parsed)
+    fields, upload = parsed
+    visitor_id = request.app.state.signer.visitor_id(fields.get("token"))
+    visitor = await chat.store.get_visitor(visitor_id) if visitor_id else None
+    if visitor is None:
+        return with_cors(request, json_error(401, "token"))
+    try:
+        conversation = await chat.own_conversation(visitor, int(fields.get("conversation_id",
+                                                                           "0")))
+    except (NotFound, ValueError):
+        return with_cors(request, json_error(404, "not_found"))
+    client_id = (fields.get("client_id") or "")[:64] or None
+    result = await _store(chat, conversation, upload, "visitor", visitor["id"], client_id)
+    if isinstance(result, Response):
+        return with_cors(request, result)
+    await decorate(chat.store, chat.settings.secret_key, [result], visitor["id"])
+    names = await chat.operator_names()
+    return with_cors(request, JSONResponse({
+        "message": {**public_message(result, names), "attachment": result["attachment"]},
+        "conversation": public_conversation(conversation)}, status_code=201))
+
+
+@operator_only
+async def operator_upload(request: Request, operator: Record) -> Response:
+    chat: Chat = request.app.state.chat
+    conversation = await chat.store.get_conversation(int(request.path_params["id"]))
+    if conversation is None:
+        return json_error(404, "not_found")
+    parsed = await _read_upload(request)
+    if isinstance(parsed, Response):
+        return parsed
+    fields, upload = parsed
+    client_id = (fields.get("client_id") or "")[:64] or None
+    result = await _store(chat, conversation, upload, "operator", str(operator["id"]),
+                          client_id)
+    if isinstance(result, Response):
+        return result
+    await decorate(chat.store, chat.settings.secret_key, [result], None)
+    return JSONResponse({"message": result}, status_code=201)
+
+
+async def download(request: Request) -> Response:
+    chat: Chat = request.app.state.chat
+    attachment_id = request.path_params["id"]
+    record = (await chat.store.get_attachments([attachment_id])).get(attachment_id)
+    if record is None:
+        return json_error(404, "not_found")
+    signature = request.query_params.get("v")
+    if signature:
+        conversation = await chat.store.get_conversation(record["conversation_id"])
+        expected = reader_signature(chat.settings.secret_key, attachment_id,
+                                    conversation["visitor_id"]) if (
+            conversation) else ""
+        if not hmac.compare_digest(expected, signature):
+            return json_error(403, "forbidden")
+    elif await current_operator(request) is None:
+        return json_error(403, "forbidden")
+    disposition = "inline" if record["content_type"].startswith("image/") else "attachment"
+    return FileResponse(folder(chat) / attachment_id, media_type=record["content_type"],
+                        headers={
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(record['name'])}",
+        # Even if a browser were talked into rendering it as a page, nothing could run.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=86400",
+        "Cross-Origin-Resource-Policy": "cross-origin",
+    })

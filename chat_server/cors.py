@@ -1,0 +1,39 @@
+"""Origin checks and CORS for the public endpoints the static site calls from its pages."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chat_server.settings import origin_of
+
+
+def request_origin(request: Request) -> str | None:
+    origin = request.headers.get("origin")
+    return None if origin is None else (origin_of(origin) or origin.lower())
+
+
+def origin_ok(request: Request) -> bool:
+    """No Origin: not a browser page (curl, a server). Otherwise one of the site's origins."""
+    origin = request_origin(request)
+    if origin is None:
+        return True
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+    return origin == own or origin in request.app.state.chat.settings.origins
+
+
+def with_cors(request: Request, response: Response) -> Response:
+    origin = request_origin(request)
+    if origin is not None and origin_ok(request):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Max-Age"] = "600"
+    response.headers["Vary"] = "Origin"
+    return response
+
+
+async def preflight(request: Request) -> Response:
+    if not origin_ok(request):
+        return Response(status_code=403)
+    return with_cors(request, Response(status_code=204))

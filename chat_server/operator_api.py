@@ -1,0 +1,149 @@
+"""REST for the operator page: lists, a conversation with its context, and the same actions
+as the websocket (for scripts and for a page whose socket is reconnecting)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from chat_server.attachment_urls import decorate
+from chat_server.conversations import Chat, NotFound
+from chat_server.operator_auth import json_error, operator_only, operator_view, read_json
+from chat_server.protocol import MAX_BODY_CHARS, PRESENCE_STATES
+from chat_server.store import Record
+from chat_server.store.base import INBOX_VIEWS
+
+
+def _chat(request: Request) -> Chat:
+    return request.app.state.chat
+
+
+def _int(value: str | None, default: int = 0) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
+
+
+@operator_only
+async def inbox(request: Request, operator: Record) -> Response:
+    view = request.query_params.get("view", "open")
+    if view not in INBOX_VIEWS:
+        return json_error(400, "bad_view")
+    store = _chat(request).store
+    limit = min(max(_int(request.query_params.get("limit"), 100), 1), 500)
+    return JSONResponse({"view": view, "conversations": await store.inbox(view, operator["id"],
+                                                                          limit),
+                         "counts": await store.inbox_counts(operator["id"])})
+
+
+@operator_only
+async def conversation(request: Request, operator: Record) -> Response:
+    chat = _chat(request)
+    found = await chat.store.get_conversation(_int(request.path_params["id"]))
+    if found is None:
+        return json_error(404, "not_found")
+    visitor = await chat.store.get_visitor(found["visitor_id"])
+    earlier = [c for c in await chat.store.visitor_conversations(found["visitor_id"])
+               if c["id"] != found["id"]]
+    messages = await chat.store.messages_after(found["id"], 0, internal=True)
+    names = await chat.operator_names()
+    for message in messages:
+        if message["author_kind"] == "operator":
+            message["author_name"] = names.get(int(message["author_id"]), "")
+    await decorate(chat.store, chat.settings.secret_key, messages, None)
+    return JSONResponse({"conversation": found, "visitor": visitor, "earlier": earlier,
+                         "messages": messages})
+
+
+async def _body(request: Request) -> dict[str, object]:
+    data = await read_json(request)
+    return data if isinstance(data, dict) else {}
+
+
+async def _post(request: Request, operator: Record, internal: bool) -> Response:
+    data = await _body(request)
+    body = data.get("body")
+    client_id = data.get("client_id")
+    if not isinstance(body, str) or not body.strip() or len(body) > MAX_BODY_CHARS:
+        return json_error(400, "bad_body")
+    if client_id is not None and (not isinstance(client_id, str) or len(client_id) > 64):
+        return json_error(400, "bad_client_id")
+    try:
+        message, created = await _chat(request).operator_message(
+            operator, _int(request.path_params["id"]), body, client_id, internal)
+    except NotFound:
+        return json_error(404, "not_found")
+    return JSONResponse({"message": message, "created": created}, status_code=201 if created
+                        else 200)
+
+
+@operator_only
+async def reply(request: Request, operator: Record) -> Response:
+    return await _post(request, operator, internal=False)
+
+
+@operator_only
+async def note(request: Request, operator: Record) -> Response:
+    return await _post(request, operator, internal=True)
+
+
+@operator_only
+async def assign(request: Request, operator: Record) -> Response:
+    data = await _body(request)
+    target = data.get("operator_id", operator["id"])
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int)):
+        return json_error(400, "bad_operator_id")
+    try:
+        found = await _chat(request).assign(_int(request.path_params["id"]), target)
+    except NotFound:
+        return json_error(404, "not_found")
+    return JSONResponse({"conversation": found})
+
+
+async def _status(request: Request, status: str) -> Response:
+    try:
+        found = await _chat(request).set_status(_int(request.path_params["id"]), status)
+    except NotFound:
+        return json_error(404, "not_found")
+    return JSONResponse({"conversation": found})
+
+
+@operator_only
+async def close(request: Request, operator: Record) -> Response:
+    return await _status(request, "closed")
+
+
+@operator_only
+async def reopen(request: Request, operator: Record) -> Response:
+    return await _status(request, "open")
+
+
+@operator_only
+async def presence(request: Request, operator: Record) -> Response:
+    data = await _body(request)
+    if data.get("status") not in PRESENCE_STATES:
+        return json_error(400, "bad_status")
+    await _chat(request).set_presence(operator["id"], str(data["status"]))
+    return JSONResponse({"status": data["status"]})
+
+
+@operator_only
+async def operators(request: Request, operator: Record) -> Response:
+    chat = _chat(request)
+    online = {o["id"] for o in await chat.online_operators()}
+    return JSONResponse({"operators": [
+        {**operator_view(o), "online": o["id"] in online}
+        for o in await chat.store.list_operators() if not o["disabled"]]})
+
+
+@operator_only
+async def ratings(request: Request, operator: Record) -> Response:
+    chat = _chat(request)
+    stats = await chat.store.rating_stats(chat.articles.commits())
+    for entry in stats:
+        article = chat.articles.get(entry["article_id"], entry["lang"]) or {}
+        entry["title"] = article.get("title", "")
+        entry["url"] = article.get("url", "")
+        entry["author"] = article.get("author", "")
+    return JSONResponse({"ratings": stats})

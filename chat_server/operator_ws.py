@@ -1,0 +1,156 @@
+"""`/ws/operator`: the operator page's live inbox. Authenticated by the session cookie."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from chat_server.attachment_urls import decorate
+from chat_server.conversations import Chat, NotFound
+from chat_server.operator_auth import current_operator, operator_view, same_origin
+from chat_server.protocol import OPERATOR_IN, PRESENCE_STATES, Close, ProtocolError, frame
+from chat_server.sockets import Connection, Send
+from chat_server.store import Record
+
+HEARTBEAT_SECONDS = 30.0
+
+
+async def operator_socket(websocket: WebSocket) -> None:
+    chat: Chat = websocket.app.state.chat
+    connection = Connection(websocket)
+    await websocket.accept()
+    # The cookie is SameSite=Strict, but a websocket handshake is not covered by CORS:
+    # check Origin so another site cannot open this socket with the operator's cookie.
+    if not same_origin(websocket):
+        await connection.close(Close.FORBIDDEN_ORIGIN, "origin not allowed")
+        return
+    operator = await current_operator(websocket)
+    if operator is None:
+        await connection.close(Close.UNAUTHORIZED, "login required")
+        return
+    session = OperatorSession(chat, operator)
+    subscriber = chat.broker.subscriber()
+    subscriber.add("operators")
+    operators = await chat.store.list_operators()
+    await connection.send(frame(
+        "welcome", operator=operator_view(operator),
+        operators=[operator_view(o) for o in operators if not o["disabled"]],
+        counts=await chat.store.inbox_counts(operator["id"]),
+        availability=await chat.availability()))
+    heartbeat = asyncio.create_task(session.heartbeat())
+    try:
+        await connection.run(OPERATOR_IN, session.handle, subscriber, session.translate)
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+
+
+class OperatorSession:
+    def __init__(self, chat: Chat, operator: Record) -> None:
+        self.chat = chat
+        self.operator = operator
+        self.id = uuid.uuid4().hex  # this socket's own replies come back as acks only
+
+    async def heartbeat(self) -> None:
+        """Keep `seen_at` fresh while the page is open, so presence survives only with it."""
+        while True:
+            current = await self.chat.store.get_operator(self.operator["id"])
+            if current is not None:
+                await self.chat.store.update_operator(self.operator["id"],
+                                                      seen_at=_now_ms())
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    async def handle(self, data: dict[str, Any], send: Send) -> None:
+        try:
+            await getattr(self, "on_" + data["type"])(data, send)
+        except NotFound:
+            await send(frame("error", code="not_found", client_id=data.get("client_id"),
+                             conversation_id=data.get("conversation_id")))
+
+    async def on_ping(self, data: dict[str, Any], send: Send) -> None:
+        await send(frame("pong"))
+
+    async def _post(self, data: dict[str, Any], send: Send, internal: bool) -> None:
+        if not data["body"].strip():
+            await send(frame("error", code="empty", client_id=data["client_id"]))
+            return
+        message, _created = await self.chat.operator_message(
+            self.operator, data["conversation_id"], data["body"], data["client_id"], internal,
+            self.id)
+        await send(frame("ack", client_id=data["client_id"], message=message))
+
+    async def on_reply(self, data: dict[str, Any], send: Send) -> None:
+        await self._post(data, send, internal=False)
+
+    async def on_note(self, data: dict[str, Any], send: Send) -> None:
+        await self._post(data, send, internal=True)
+
+    async def _conversation(self, conversation_id: int) -> Record:
+        conversation = await self.chat.store.get_conversation(conversation_id)
+        if conversation is None:
+            raise NotFound(conversation_id)
+        return conversation
+
+    async def on_open(self, data: dict[str, Any], send: Send) -> None:
+        conversation = await self._conversation(data["conversation_id"])
+        messages = await self.chat.store.messages_after(
+            conversation["id"], max(0, int(data.get("after_id") or 0)), internal=True)
+        names = await self.chat.operator_names()
+        for message in messages:
+            if message["author_kind"] == "operator":
+                message["author_name"] = names.get(int(message["author_id"]), "")
+        await decorate(self.chat.store, self.chat.settings.secret_key, messages, None)
+        await send(frame("history", conversation=conversation, messages=messages))
+
+    async def on_typing(self, data: dict[str, Any], send: Send) -> None:
+        conversation = await self._conversation(data["conversation_id"])
+        await self.chat.typing(conversation, "operator", data["typing"], self.operator["name"])
+
+    async def on_read(self, data: dict[str, Any], send: Send) -> None:
+        conversation = await self._conversation(data["conversation_id"])
+        await self.chat.mark_read(conversation, "operator", data["message_id"])
+
+    async def on_assign(self, data: dict[str, Any], send: Send) -> None:
+        await self.chat.assign(data["conversation_id"], data.get("operator_id"))
+
+    async def on_close(self, data: dict[str, Any], send: Send) -> None:
+        await self.chat.set_status(data["conversation_id"], "closed")
+
+    async def on_reopen(self, data: dict[str, Any], send: Send) -> None:
+        await self.chat.set_status(data["conversation_id"], "open")
+
+    async def on_presence(self, data: dict[str, Any], send: Send) -> None:
+        if data["status"] not in PRESENCE_STATES:
+            raise ProtocolError(Close.MALFORMED, "presence: status is online or away")
+        await self.chat.set_presence(self.operator["id"], data["status"])
+
+    async def translate(self, event: dict[str, Any]) -> str | None:
+        kind = event.get("kind")
+        if kind == "message":
+            if event.get("origin") == self.id:
+                return None
+            return frame("message", message=event["message"],
+                         conversation=event["conversation"])
+        if kind == "conversation":
+            return frame("conversation", conversation=event["conversation"])
+        if kind == "typing":
+            if event["side"] == "operator" and event.get("name") == self.operator["name"]:
+                return None
+            return frame("typing", conversation_id=event["conversation_id"],
+                         side=event["side"], typing=event["typing"], name=event.get("name", ""))
+        if kind == "read":
+            return frame("read", conversation_id=event["conversation_id"], side=event["side"],
+                         message_id=event["message_id"])
+        if kind == "presence":
+            return frame("presence", operator_id=event["operator_id"], status=event["status"])
+        return None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

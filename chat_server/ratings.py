@@ -1,0 +1,46 @@
+"""`POST /api/ratings`: «Was this helpful?» 😀 😐 😞 at the end of every article."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from chat_server import auth
+from chat_server.conversations import RATING_VALUES, Chat
+from chat_server.cors import origin_ok, with_cors
+from chat_server.operator_auth import BodyError, read_json
+
+MAX_BODY = 2048
+
+
+def _text(data: dict[str, object], key: str, limit: int) -> str:
+    value = data.get(key, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+async def rate(request: Request) -> Response:
+    chat: Chat = request.app.state.chat
+    if not origin_ok(request):
+        return JSONResponse({"error": "origin"}, status_code=403)
+    client = request.client.host if request.client else "?"
+    if not request.app.state.public_limiter.allow("rate:" + client):
+        return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
+    try:
+        data = await read_json(request, MAX_BODY)
+    except BodyError as exc:
+        return with_cors(request, JSONResponse({"error": exc.code}, status_code=exc.status))
+    if not isinstance(data, dict):
+        data = {}
+    article_id, lang = _text(data, "article_id", 300), _text(data, "lang", 16)
+    rating = data.get("rating")
+    if not article_id or lang not in chat.settings.languages or rating not in RATING_VALUES:
+        return with_cors(request, JSONResponse({"error": "bad_rating"}, status_code=400))
+    signer: auth.Signer = request.app.state.signer
+    token = data.get("token")
+    reader_id = signer.visitor_id(token if isinstance(token, str) else None)
+    if reader_id is None:
+        reader_id = auth.new_visitor_id()
+    saved = await chat.store.rate(article_id, lang, reader_id, str(rating),
+                                  _text(data, "commit", 64))
+    return with_cors(request, JSONResponse({
+        "rating": saved["rating"], "token": signer.visitor_token(reader_id)}))

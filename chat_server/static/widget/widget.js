@@ -1,0 +1,440 @@
+/* The reader's chat widget. Plain JS, no build step. (Ratings and failed searches: feedback.js.)
+ *
+ * Loaded by partials/chat_scripts.html after the page (defer + idle), configured by the JSON
+ * in #helpcenter-chat-config. Everything a person wrote is put on the page with textContent,
+ * never as HTML. The protocol is docs/protocol.md.
+ */
+(function () {
+  "use strict";
+  var configNode = document.getElementById("helpcenter-chat-config");
+  if (!configNode || window.HelpCenterChat) return;
+  var cfg = JSON.parse(configNode.textContent);
+  var base = cfg.url.replace(/\/+$/, "");
+  var T = cfg.strings || {};
+  var KEY = "hc-chat:";
+  var store = {
+    get: function (k, d) {
+      try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
+      catch (e) { return d; }
+    },
+    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* private mode */ } }
+  };
+  function t(key, fallback) { return T["chat_" + key] || fallback || key; }
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function newId() {
+    var a = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function attachmentNode(a, prefix) {
+    var link = el("a", "hc-chat-file");
+    link.href = prefix + a.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    if (a.content_type.indexOf("image/") === 0) {
+      var img = el("img");
+      img.src = prefix + a.url;
+      img.alt = a.name;
+      img.loading = "lazy";
+      link.appendChild(img);
+    } else link.textContent = "📄 " + a.name;
+    return link;
+  }
+  function context() {
+    var tz = "";
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* old browser */ }
+    return { page: location.href.split("#")[0], title: document.title, lang: cfg.lang,
+             article_id: cfg.article ? cfg.article.id : "", browser: navigator.userAgent.slice(0, 300),
+             timezone: tz, local_time: new Date().toString().slice(0, 60) };
+  }
+
+  // ---------------------------------------------------------------- the chat
+  var chat = {
+    ws: null, ready: false, panel: null, parts: {}, conversation: null, messages: {},
+    outbox: store.get("outbox", []), availability: null, retry: 0, pendingArticle: null,
+    typingTimer: null, lastTyping: 0, link: null,
+
+    connect: function () {
+      if (chat.ws) return;
+      var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/visitor");
+      chat.ws = ws;
+      ws.onopen = function () {
+        chat.retry = 0;
+        ws.send(JSON.stringify({ type: "hello", token: store.get("token", undefined) || undefined,
+                                 link: chat.link || undefined, context: context(), lang: cfg.lang }));
+        chat.link = null;
+      };
+      ws.onmessage = function (e) { chat.receive(JSON.parse(e.data)); };
+      ws.onclose = function (e) {
+        chat.ws = null;
+        chat.ready = false;
+        chat.status();
+        if (e.code === 4401 || e.code === 4403) return; // refused for good: do not hammer
+        chat.retry = Math.min(chat.retry + 1, 6);
+        setTimeout(chat.connect, 500 * Math.pow(2, chat.retry) * (0.5 + Math.random()));
+      };
+    },
+    send: function (frame) {
+      if (chat.ws && chat.ready) chat.ws.send(JSON.stringify(frame));
+    },
+    receive: function (f) {
+      if (f.type === "welcome") {
+        store.set("token", f.token);
+        chat.ready = true;
+        chat.availability = f.availability;
+        var open = f.conversations.filter(function (c) { return c.status === "open"; })[0];
+        var saved = store.get("conversation", null);
+        chat.conversation = open ? open.id : (saved && f.conversations.some(function (c) { return c.id === saved; }) ? saved : null);
+        if (chat.conversation) chat.send({ type: "resume", conversation_id: chat.conversation, after_id: 0 });
+        chat.flushOutbox();
+        chat.status();
+      } else if (f.type === "ack") {
+        chat.outbox = chat.outbox.filter(function (m) { return m.client_id !== f.client_id; });
+        store.set("outbox", chat.outbox);
+        if (!f.message.conversation_id || f.message.conversation_id === chat.conversation || !chat.conversation) {
+          chat.conversation = f.conversation.id;
+          store.set("conversation", chat.conversation);
+        }
+        chat.show(f.message, f.conversation);
+        chat.status();
+      } else if (f.type === "message") {
+        if (f.message.conversation_id !== chat.conversation && f.message.author_kind === "visitor") {
+          chat.conversation = f.message.conversation_id; // started in another tab
+        }
+        chat.show(f.message, f.conversation);
+        if (f.message.author_kind === "operator") chat.notify();
+      } else if (f.type === "history") {
+        f.messages.forEach(function (m) { chat.show(m, f.conversation); });
+        chat.marks(f.conversation.operator_read_id);
+      } else if (f.type === "typing") {
+        if (chat.parts.typing) chat.parts.typing.hidden = !f.typing;
+      } else if (f.type === "read") {
+        chat.marks(f.message_id);
+      } else if (f.type === "conversation") {
+        if (f.conversation.id === chat.conversation && f.conversation.email && chat.parts.emailForm) {
+          chat.parts.emailForm.hidden = true;
+          chat.parts.emailDone.hidden = false;
+        }
+      } else if (f.type === "availability") {
+        chat.availability = f;
+        chat.status();
+      } else if (f.type === "error" && f.code === "not_found") {
+        chat.conversation = null;
+        store.set("conversation", null);
+      }
+    },
+    flushOutbox: function () {
+      chat.outbox.forEach(function (m) { chat.send(m); });
+    },
+    submit: function (body) {
+      body = body.trim();
+      if (!body) return;
+      var frame = { type: "message", client_id: newId(), body: body.slice(0, 4000),
+                    conversation_id: chat.conversation, context: context() };
+      if (chat.pendingArticle) {
+        frame.article = chat.pendingArticle;
+        frame.conversation_id = null; // a question about an article is its own conversation
+        chat.conversation = null;
+        chat.pendingArticle = null;
+        chat.clear();
+      }
+      chat.outbox.push(frame);
+      store.set("outbox", chat.outbox);
+      chat.show({ id: 0, client_id: frame.client_id, author_kind: "visitor", body: frame.body, pending: true });
+      chat.send(frame);
+    },
+
+    // ------------------------------------------------------------ rendering
+    build: function () {
+      var launcher = el("button", "hc-chat-launcher");
+      launcher.type = "button";
+      launcher.setAttribute("aria-label", t("open", "Chat"));
+      launcher.setAttribute("aria-expanded", "false");
+      launcher.appendChild(el("span", "hc-chat-launcher-icon", "💬"));
+      var badge = el("span", "hc-chat-badge");
+      badge.hidden = true;
+      launcher.appendChild(badge);
+      launcher.addEventListener("click", function () { chat.panel && !chat.panel.hidden ? chat.close() : chat.open(); });
+      document.body.appendChild(launcher);
+      chat.parts.launcher = launcher;
+      chat.parts.badge = badge;
+    },
+    buildPanel: function () {
+      var panel = el("section", "hc-chat-panel");
+      panel.setAttribute("role", "dialog");
+      panel.setAttribute("aria-label", t("title", "Chat"));
+      panel.hidden = true;
+      var head = el("header", "hc-chat-head");
+      head.appendChild(el("strong", "hc-chat-title", t("title", "Ask us")));
+      var close = el("button", "hc-chat-close", "×");
+      close.type = "button";
+      close.setAttribute("aria-label", t("close", "Close"));
+      close.addEventListener("click", chat.close);
+      head.appendChild(close);
+      panel.appendChild(head);
+      var greeting = el("p", "hc-chat-greeting", t("greeting", "Hi! Ask a question or search the help center."));
+      panel.appendChild(greeting);
+      var status = el("p", "hc-chat-status");
+      status.setAttribute("aria-live", "polite");
+      panel.appendChild(status);
+      // Search first: a reader who finds the article does not need to wait for an answer.
+      var search = el("form", "hc-chat-search");
+      search.setAttribute("role", "search");
+      search.action = cfg.search_url || "";
+      search.method = "get";
+      var q = el("input");
+      q.type = "search";
+      q.name = "q";
+      q.placeholder = t("search_placeholder", "Search articles");
+      q.setAttribute("aria-label", t("search_placeholder", "Search articles"));
+      search.appendChild(q);
+      var results = el("ul", "hc-chat-results");
+      search.appendChild(results);
+      // Enter goes to the site's search page; typing shows the best few articles here.
+      var searchTimer = null;
+      q.addEventListener("input", function () {
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(function () { chat.search(q.value, results); }, 200);
+      });
+      panel.appendChild(search);
+      var prompt = el("p", "hc-chat-prompt");
+      prompt.hidden = true;
+      panel.appendChild(prompt);
+      var log = el("ol", "hc-chat-log");
+      log.setAttribute("role", "log");
+      log.setAttribute("aria-live", "polite");
+      panel.appendChild(log);
+      var typing = el("p", "hc-chat-typing", t("typing", "typing…"));
+      typing.hidden = true;
+      panel.appendChild(typing);
+      panel.appendChild(chat.buildEmailForm());
+      var form = el("form", "hc-chat-compose");
+      var input = el("textarea");
+      input.rows = 2;
+      input.maxLength = 4000;
+      input.placeholder = t("placeholder", "Write a message…");
+      input.setAttribute("aria-label", t("placeholder", "Write a message…"));
+      var attach = el("label", "hc-chat-attach");
+      attach.title = t("attach", "Attach an image or PDF");
+      attach.appendChild(el("span", "", "📎"));
+      var file = el("input");
+      file.type = "file";
+      file.accept = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
+      file.setAttribute("aria-label", t("attach", "Attach an image or PDF"));
+      file.addEventListener("change", function () { if (file.files[0]) chat.upload(file.files[0]); file.value = ""; });
+      attach.appendChild(file);
+      form.appendChild(attach);
+      var sendButton = el("button", "hc-chat-send", t("send", "Send"));
+      sendButton.type = "submit";
+      form.appendChild(input);
+      form.appendChild(sendButton);
+      form.addEventListener("submit", function (e) { e.preventDefault(); chat.submit(input.value); input.value = ""; });
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
+      });
+      input.addEventListener("input", chat.typing);
+      panel.appendChild(form);
+      panel.addEventListener("keydown", function (e) { if (e.key === "Escape") chat.close(); });
+      document.body.appendChild(panel);
+      chat.panel = panel;
+      Object.assign(chat.parts, { status: status, log: log, typing: typing, input: input, prompt: prompt });
+    },
+    buildEmailForm: function () {
+      var box = el("div", "hc-chat-email");
+      box.hidden = true;
+      var form = el("form");
+      form.noValidate = true; // our own message, in the reader's language, not the browser's
+      var label = el("label", "", t("email_prompt", "Leave your email and we will answer there:"));
+      var input = el("input");
+      input.type = "email";
+      input.required = true;
+      input.autocomplete = "email";
+      label.appendChild(input);
+      var button = el("button", "", t("email_save", "Save"));
+      button.type = "submit";
+      var error = el("p", "hc-chat-error", t("email_invalid", "Check the address"));
+      error.hidden = true;
+      form.appendChild(label);
+      form.appendChild(button);
+      form.appendChild(error);
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var value = input.value.trim();
+        error.hidden = /^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(value);
+        if (!error.hidden || !chat.conversation) return;
+        chat.send({ type: "email", conversation_id: chat.conversation, email: value });
+      });
+      var done = el("p", "hc-chat-email-done", t("email_saved", "Thank you! We will answer by email."));
+      done.hidden = true;
+      box.appendChild(form);
+      box.appendChild(done);
+      chat.parts.emailBox = box;
+      chat.parts.emailForm = form;
+      chat.parts.emailDone = done;
+      return box;
+    },
+    search: function (query, list) {
+      var api = window.HelpCenterSearch;
+      if (!api || !api.query || !query.trim()) { list.textContent = ""; return; }
+      // The site's own search (search-ui.js); it may answer twice: titles first, then all.
+      api.query(query, { typing: true, limit: 5 }, function (found) {
+        list.textContent = "";
+        (found && found.results || []).slice(0, 5).forEach(function (hit) {
+          var li = el("li");
+          var a = el("a", "", hit.title);
+          a.href = (cfg.root || "") + hit.url;
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+      });
+    },
+    show: function (m, conversation) {
+      if (!chat.parts.log) return;
+      if (conversation && chat.conversation && conversation.id !== chat.conversation) return;
+      var key = m.client_id && m.author_kind === "visitor" ? "c:" + m.client_id : "m:" + m.id;
+      var item = chat.messages[key];
+      if (!item) {
+        item = el("li", "hc-chat-msg hc-chat-" + (m.author_kind === "visitor" ? "mine" : "theirs"));
+        if (m.author_kind === "operator" && m.author_name) item.appendChild(el("span", "hc-chat-author", m.author_name));
+        if (m.attachment) item.appendChild(attachmentNode(m.attachment, base));
+        else item.appendChild(el("span", "hc-chat-body", m.body));
+        var mark = el("span", "hc-chat-mark");
+        item.appendChild(mark);
+        chat.parts.log.appendChild(item);
+        chat.messages[key] = item;
+        chat.parts.log.scrollTop = chat.parts.log.scrollHeight;
+      }
+      if (m.id) item.setAttribute("data-id", m.id);
+      if (m.author_kind === "visitor") {
+        var markNode = item.querySelector(".hc-chat-mark");
+        if (!m.pending && markNode.textContent === "") markNode.textContent = "✓";
+        markNode.title = m.pending ? t("sending", "Sending…") : t("delivered", "Delivered");
+      }
+      if (m.author_kind === "operator" && chat.parts.typing) chat.parts.typing.hidden = true;
+      if (m.author_kind === "operator" && m.id && chat.panel && !chat.panel.hidden && chat.ws) {
+        chat.send({ type: "read", conversation_id: m.conversation_id, message_id: m.id });
+      }
+    },
+    marks: function (readId) {
+      if (!chat.parts.log || !readId) return;
+      Array.prototype.forEach.call(chat.parts.log.querySelectorAll(".hc-chat-mine[data-id]"), function (item) {
+        if (Number(item.getAttribute("data-id")) <= readId) {
+          var mark = item.querySelector(".hc-chat-mark");
+          mark.textContent = "✓✓";
+          mark.title = t("read", "Read");
+        }
+      });
+    },
+    clear: function () {
+      chat.messages = {};
+      if (chat.parts.log) chat.parts.log.textContent = "";
+    },
+    status: function () {
+      if (!chat.parts.status) return;
+      var a = chat.availability;
+      var text;
+      if (!chat.ready) text = t("connecting", "Connecting…");
+      else if (a && a.live) text = t("online", "We are online and usually reply within {n} min").replace("{n}", a.reply_minutes);
+      else if (a && a.next_open) {
+        var back = new Date(a.next_open);
+        var when = back.toLocaleString(cfg.lang, { weekday: "long", hour: "2-digit", minute: "2-digit" });
+        text = t("closed", "We are away now. Back {when} (your time).").replace("{when}", when);
+      } else text = t("nobody", "Nobody is online right now.");
+      chat.parts.status.textContent = text;
+      var offline = chat.ready && a && !a.live;
+      chat.parts.emailBox.hidden = !(offline && chat.conversation);
+    },
+    notify: function () {
+      if (chat.panel && !chat.panel.hidden) return;
+      var n = Number(chat.parts.badge.textContent || 0) + 1;
+      chat.parts.badge.textContent = String(n);
+      chat.parts.badge.hidden = false;
+    },
+    typing: function () {
+      var now = Date.now();
+      if (!chat.conversation || now - chat.lastTyping < 2000) return;
+      chat.lastTyping = now;
+      chat.send({ type: "typing", conversation_id: chat.conversation, typing: true });
+      clearTimeout(chat.typingTimer);
+      chat.typingTimer = setTimeout(function () {
+        chat.send({ type: "typing", conversation_id: chat.conversation, typing: false });
+      }, 4000);
+    },
+    open: function (options) {
+      if (!chat.panel) chat.buildPanel();
+      chat.panel.hidden = false;
+      chat.parts.launcher.setAttribute("aria-expanded", "true");
+      chat.parts.badge.hidden = true;
+      chat.parts.badge.textContent = "";
+      if (options && options.article) {
+        chat.pendingArticle = options.article;
+        chat.parts.prompt.textContent = t("sad_prompt", "What was wrong? We will fix the article.");
+        chat.parts.prompt.hidden = false;
+      }
+      chat.connect();
+      chat.refreshAvailability();
+      if (chat.ready && chat.conversation) chat.send({ type: "resume", conversation_id: chat.conversation, after_id: 0 });
+      chat.status();
+      chat.parts.input.focus();
+    },
+    upload: function (file) {
+      if (!chat.conversation) { chat.parts.status.textContent = t("attach_first", "Write a message first, then attach."); return; }
+      if (file.size > 10 * 1024 * 1024) { chat.parts.status.textContent = t("attach_too_big", "The file is over 10 MB."); return; }
+      var data = new FormData();
+      data.append("token", store.get("token", ""));
+      data.append("conversation_id", String(chat.conversation));
+      data.append("client_id", newId());
+      data.append("file", file, file.name);
+      fetch(base + "/api/attachments", { method: "POST", body: data, mode: "cors" })
+        .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
+        .then(function (j) { chat.show(j.message, j.conversation); })
+        .catch(function () { chat.parts.status.textContent = t("attach_failed", "Only images and PDF files up to 10 MB."); });
+    },
+    refreshAvailability: function () {
+      // Business hours begin and end with no event on the socket: ask when the panel opens.
+      fetch(base + "/api/availability", { mode: "cors" })
+        .then(function (r) { return r.json(); })
+        .then(function (a) { chat.availability = a; chat.status(); })
+        .catch(function () { /* the socket will tell us when it connects */ });
+    },
+    close: function () {
+      if (!chat.panel) return;
+      chat.panel.hidden = true;
+      chat.parts.launcher.setAttribute("aria-expanded", "false");
+      chat.parts.launcher.focus();
+    }
+  };
+
+  var started = false;
+  function start() {
+    if (started) return;
+    started = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = base + "/widget/widget.css";
+    document.head.appendChild(css);
+    chat.build();
+    // Readers who chatted before (or left a message unsent) reconnect at once.
+    if (store.get("conversation", null) || chat.outbox.length) chat.connect();
+    // An email reply links back here with #chat=<signed link>: open that conversation, in
+    // this browser too, then drop the link from the address bar.
+    var linked = /^#chat=([\w.-]+)$/.exec(location.hash);
+    if (linked) {
+      chat.link = linked[1];
+      history.replaceState(null, "", location.pathname + location.search);
+      chat.open();
+    }
+  }
+  window.HelpCenterChat = {
+    open: function (options) { start(); chat.open(options); },  // a 😞 may come before `load`
+    close: chat.close
+  };
+  // After the page: the widget never competes with the article for the first paint.
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", function () { (window.requestIdleCallback || setTimeout)(start); });
+})();

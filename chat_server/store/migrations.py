@@ -1,0 +1,66 @@
+"""Versioned migrations: each step runs once, in order, recorded in chat_schema_version.
+
+Step 1 creates the tables as `schema.py` first defined them. A later change to `schema.py`
+adds a step here (ALTER TABLE ...) instead of editing step 1, so existing databases follow.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from chat_server.store import schema
+
+
+def _initial(conn: Connection) -> None:
+    schema.metadata.create_all(
+        conn,
+        tables=[
+            schema.operators,
+            schema.visitors,
+            schema.conversations,
+            schema.messages,
+            schema.ratings,
+            schema.failed_searches,
+        ],
+    )
+
+
+def _attachments(conn: Connection) -> None:
+    """Images and PDFs in conversations. Step 1 builds today's tables on a new database,
+    so this step only adds what an older database lacks."""
+    columns = {c["name"] for c in inspect(conn).get_columns("chat_messages")}
+    if "attachment_id" not in columns:
+        conn.exec_driver_sql("ALTER TABLE chat_messages ADD COLUMN attachment_id VARCHAR(40)")
+    schema.attachments.create(conn, checkfirst=True)
+
+
+MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
+    (1, "initial tables", _initial),
+    (2, "attachments", _attachments),
+)
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply pending steps inside the caller's transaction; return the versions applied."""
+    if conn.dialect.name == "postgresql":
+        # Two sidecar processes starting together must not both run step 1.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7347291)")
+    schema.schema_version.create(conn, checkfirst=True)
+    done = set(conn.execute(select(schema.schema_version.c.version)).scalars())
+    applied = []
+    for version, _title, step in MIGRATIONS:
+        if version in done:
+            continue
+        step(conn)
+        conn.execute(
+            schema.schema_version.insert().values(
+                version=version, applied_at=int(time.time() * 1000)
+            )
+        )
+        applied.append(version)
+    return applied

@@ -1,0 +1,105 @@
+"""Store queries for operators and visitors (mixed into SqlStore)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chat_server.store.base import DuplicateError, Record
+from chat_server.store.rows import JSON_FIELDS, now_ms
+from chat_server.store.schema import operators, visitors
+
+
+class PeopleQueries:
+    def _write(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+        raise NotImplementedError
+
+    async def _one(self, query: Any) -> Record | None:
+        raise NotImplementedError
+
+    async def _all(self, query: Any) -> list[Record]:
+        raise NotImplementedError
+
+    # --- operators -----------------------------------------------------------------------
+    async def add_operator(
+        self, email: str, name: str, password_hash: str, groups: tuple[str, ...] = ()
+    ) -> Record:
+        try:
+            async with self._write() as conn:
+                result = await conn.execute(operators.insert().values(
+                    email=email.strip().lower(), name=name, password_hash=password_hash,
+                    groups=",".join(groups), status="away", seen_at=0, disabled=False,
+                    created_at=now_ms(),
+                ))
+                new_id = result.inserted_primary_key[0]
+        except IntegrityError as exc:
+            raise DuplicateError(f"an operator with email {email!r} exists") from exc
+        found = await self.get_operator(new_id)
+        assert found is not None
+        return found
+
+    async def get_operator(self, operator_id: int) -> Record | None:
+        return await self._one(select(operators).where(operators.c.id == operator_id))
+
+    async def operator_by_email(self, email: str) -> Record | None:
+        query = select(operators).where(operators.c.email == email.strip().lower())
+        return await self._one(query)
+
+    async def list_operators(self) -> list[Record]:
+        return await self._all(select(operators).order_by(operators.c.id))
+
+    async def update_operator(self, operator_id: int, **fields: Any) -> None:
+        if "groups" in fields:
+            fields["groups"] = ",".join(fields["groups"])
+        async with self._write() as conn:
+            await conn.execute(
+                update(operators).where(operators.c.id == operator_id).values(**fields)
+            )
+
+    # --- visitors ------------------------------------------------------------------------
+    async def get_visitor(self, visitor_id: str) -> Record | None:
+        return await self._one(select(visitors).where(visitors.c.id == visitor_id))
+
+    async def ensure_visitor(self, visitor_id: str) -> Record:
+        found = await self.get_visitor(visitor_id)
+        if found:
+            return found
+        with contextlib.suppress(IntegrityError):  # another tab created it meanwhile
+            async with self._write() as conn:
+                await conn.execute(visitors.insert().values(_new_visitor(visitor_id)))
+        found = await self.get_visitor(visitor_id)
+        assert found is not None
+        return found
+
+    async def visitor_for_user(self, user_id: str, new_id: str) -> Record:
+        query = select(visitors).where(visitors.c.user_id == user_id)
+        found = await self._one(query)
+        if found:
+            return found
+        with contextlib.suppress(IntegrityError):
+            async with self._write() as conn:
+                await conn.execute(
+                    visitors.insert().values({**_new_visitor(new_id), "user_id": user_id})
+                )
+        found = await self._one(query)
+        assert found is not None
+        return found
+
+    async def update_visitor(self, visitor_id: str, **fields: Any) -> None:
+        for name in JSON_FIELDS:
+            if name in fields:
+                fields[name] = json.dumps(fields[name], ensure_ascii=False, sort_keys=True)
+        fields["last_seen"] = now_ms()
+        async with self._write() as conn:
+            await conn.execute(update(visitors).where(visitors.c.id == visitor_id).values(**fields))
+
+
+def _new_visitor(visitor_id: str) -> dict[str, Any]:
+    stamp = now_ms()
+    return {"id": visitor_id, "name": "", "email": "", "attributes": "{}", "context": "{}",
+            "created_at": stamp, "last_seen": stamp}

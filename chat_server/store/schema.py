@@ -1,0 +1,141 @@
+"""Tables of the chat store, in SQLAlchemy Core so one set of queries serves SQLite and PostgreSQL.
+
+Times are integer milliseconds since the epoch: both databases sort and compare them the same
+way, with no time zone conversions between drivers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+schema_version = Table(
+    "chat_schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("applied_at", BigInteger, nullable=False),
+)
+
+operators = Table(
+    "chat_operators",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("password_hash", String(300), nullable=False),
+    Column("groups", String(500), nullable=False, default=""),  # comma-separated group names
+    Column("status", String(16), nullable=False, default="away"),
+    # Heartbeat of the operator's open page: "online" counts only while this is recent,
+    # so a closed laptop or a killed process does not leave anyone online forever.
+    Column("seen_at", BigInteger, nullable=False, default=0),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+visitors = Table(
+    "chat_visitors",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    # The host product's user id, set only after its HMAC was verified.
+    Column("user_id", String(128), unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("email", String(254), nullable=False, default=""),
+    Column("attributes", Text, nullable=False, default="{}"),
+    Column("context", Text, nullable=False, default="{}"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+)
+
+conversations = Table(
+    "chat_conversations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("visitor_id", String(40), ForeignKey("chat_visitors.id"), nullable=False),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("assignee_id", Integer, ForeignKey("chat_operators.id")),
+    Column("group_name", String(64), nullable=False, default=""),
+    Column("article_id", String(300)),
+    Column("article_lang", String(16)),
+    Column("rating", String(16)),
+    Column("email", String(254), nullable=False, default=""),  # where offline replies go
+    Column("context", Text, nullable=False, default="{}"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("last_message_id", Integer, nullable=False, default=0),
+    Column("last_author", String(16), nullable=False, default=""),
+    Column("visitor_read_id", Integer, nullable=False, default=0),
+    Column("operator_read_id", Integer, nullable=False, default=0),
+    Index("ix_chat_conversations_visitor", "visitor_id"),
+    Index("ix_chat_conversations_inbox", "status", "updated_at"),
+)
+
+messages = Table(
+    "chat_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("author_kind", String(16), nullable=False),  # visitor | operator | system
+    Column("author_id", String(40), nullable=False),
+    Column("internal", Boolean, nullable=False, default=False),  # a note: never shown to readers
+    Column("body", Text, nullable=False),
+    Column("client_id", String(64)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("attachment_id", String(40)),  # added by migration 2
+    # Resends of the same client message id by the same author are the same message.
+    UniqueConstraint("author_kind", "author_id", "client_id", name="uq_chat_messages_client"),
+    Index("ix_chat_messages_conversation", "conversation_id", "id"),
+)
+
+ratings = Table(
+    "chat_ratings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(300), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("reader_id", String(64), nullable=False),
+    Column("rating", String(16), nullable=False),  # happy | neutral | sad
+    Column("commit", String(64), nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("article_id", "reader_id", name="uq_chat_ratings_reader"),
+)
+
+failed_searches = Table(
+    "chat_failed_searches",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lang", String(16), nullable=False),
+    Column("query", String(200), nullable=False),  # normalised
+    Column("count", Integer, nullable=False, default=0),
+    Column("first_seen", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("pages", Text, nullable=False, default="[]"),  # JSON list, most recent last
+    Column("answered_by", String(300)),  # article id that now answers it
+    UniqueConstraint("lang", "query", name="uq_chat_failed_searches_query"),
+)
+
+attachments = Table(
+    "chat_attachments",
+    metadata,
+    Column("id", String(40), primary_key=True),  # random: also unguessable in URLs
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("uploader_kind", String(16), nullable=False),
+    Column("uploader_id", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
