@@ -7,6 +7,7 @@ all of them and leaves the previous site as it was.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sys
 import time
@@ -21,7 +22,13 @@ from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact
 from builder.gitinfo import GitHistory, read_history
 from builder.links import AnchorCheck, LinkIndex, LinkTarget, check_anchors
-from builder.markdown_stage import MarkdownCache, PageJob, PageOutput, render_pages
+from builder.markdown_stage import (
+    PARALLEL_THRESHOLD,
+    MarkdownCache,
+    PageJob,
+    PageOutput,
+    render_pages,
+)
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.theme import DEFAULT_THEME_DIR, Theme
 from builder.writer import Writer, WriteStats, check_output_dir
@@ -115,13 +122,15 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
         raise ContentError(project.problems)
     writer = Writer(out_dir)
     mark = time.perf_counter()
-    write_search(project, writer)
-    timings["search"] = time.perf_counter() - mark
-    mark = time.perf_counter()
-    renderer = make_page_renderer(project, writer)
-    renderer.render_all()
-    copy_content_assets(project, writer)
-    timings["render"] = time.perf_counter() - mark
+    # Indexing and rendering only read the project: on a big site they run side by side.
+    with SearchJob(project) as search:
+        renderer = make_page_renderer(project, writer)
+        renderer.render_all()
+        copy_content_assets(project, writer)
+        timings["render"] = time.perf_counter() - mark
+        for path, data, source in search.files():
+            writer.add(path, data, source)
+    timings["render+search"] = time.perf_counter() - mark
     if writer.problems:
         raise BuildError(writer.problems)
     mark = time.perf_counter()
@@ -138,14 +147,58 @@ def make_page_renderer(project: Project, writer: Writer) -> object:
     return Renderer(project.config, project.sites, writer, project.theme, build_time())
 
 
-def write_search(project: Project, writer: Writer) -> None:
+def search_files(project: Project) -> list[tuple[str, bytes, str]]:
+    """Every language's search index files as (path, bytes, source)."""
     if not project.config["search.enabled"]:
-        return
+        return []
     from builder.search_index import build_search_files
 
+    found = []
     for lang, site in project.sites.items():
         for path, data in sorted(build_search_files(site, project.config).items()):
-            writer.add(path, data, f"search index ({lang})")
+            found.append((path, data, f"search index ({lang})"))
+    return found
+
+
+class SearchJob:
+    """Build the search indexes in a forked process while the caller renders pages.
+
+    Below PARALLEL_THRESHOLD articles, or without fork, it simply runs in this process.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._pool: object | None = None
+        self._pending: object | None = None
+
+    def __enter__(self) -> SearchJob:
+        articles = sum(len(s.articles) for s in self.project.sites.values())
+        if articles >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 and \
+                "fork" in multiprocessing.get_all_start_methods():
+            global _SEARCH_PROJECT
+            _SEARCH_PROJECT = self.project
+            pool = multiprocessing.get_context("fork").Pool(1)
+            self._pool, self._pending = pool, pool.apply_async(_search_in_child)
+            _SEARCH_PROJECT = None
+        return self
+
+    def files(self) -> list[tuple[str, bytes, str]]:
+        if self._pending is None:
+            return search_files(self.project)
+        return self._pending.get()  # type: ignore[attr-defined, no-any-return]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()  # type: ignore[attr-defined]
+            self._pool.join()  # type: ignore[attr-defined]
+
+
+_SEARCH_PROJECT: Project | None = None
+
+
+def _search_in_child() -> list[tuple[str, bytes, str]]:
+    assert _SEARCH_PROJECT is not None
+    return search_files(_SEARCH_PROJECT)
 
 
 def copy_content_assets(project: Project, writer: Writer) -> None:
