@@ -35,8 +35,13 @@ test-deps: install $(NODE_STAMP) chromium
 build: install
 	$(BIN)/python build.py build
 
+# One process serves site/ and the chat sidecar (SQLite in data/), with a demo operator login.
 run: build
-	$(BIN)/python build.py serve --host $(HOST) --port $(PORT)
+	$(BIN)/python -m chat_server --config config.yml serve --site site --host $(HOST) --port $(PORT) --demo-operator
+
+# The writers' live preview (no chat): rebuilds on save and reloads the browser.
+serve: install
+	$(BIN)/python build.py serve
 
 check: install
 	$(BIN)/python build.py check
