@@ -43,8 +43,9 @@ EN_STOP_WORDS = frozenset(
     your""".split()
 )
 
-# Function words only, written as normalised (ё→е). lunr-languages' Russian list also drops content words a help centre
-# is searched for (время, день, имя, год, процентов, человек, лет, жизнь), so it is not used.
+# Function words only, written as normalised (ё→е). lunr-languages' Russian list also drops
+# content words a help centre is searched for (время, день, имя, год, процентов, человек, лет,
+# жизнь), so it is not used.
 RU_STOP_WORDS = frozenset(
     """а без более бы был была были было быть в вам вами вас ваш ваша ваше ваши во вот все всего
     всех вы где да для до его ее ей ему если есть еще же за здесь и из или им ими их к как ко
@@ -52,7 +53,8 @@ RU_STOP_WORDS = frozenset(
     они оно от очень по под при про с со так также такой там те тем то того тоже той только том
     ту тут ты у уже чем что чтобы эта эти это этого этой этот эту я после через между перед
     около кроме вместо можно нужно который которая которое которые которых которой которого
-    котором которым свой своего своей свои своих свою себя весь вся""".split()
+    котором которым свой своего своей свои своих свою себя весь вся сколько почему зачем
+    какой какая какое какие каких каким какую куда откуда""".split()
 )
 
 STOP_WORDS = EN_STOP_WORDS | RU_STOP_WORDS
