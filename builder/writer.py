@@ -47,6 +47,7 @@ class Writer:
     _entries: dict[str, _Entry] = field(default_factory=dict)
     _written: dict[str, str] = field(default_factory=dict)  # rel path → sha256 of last write
     _recent: list[str] = field(default_factory=list)  # added since the last take_recent()
+    _safe_dirs: set[str] = field(default_factory=set)  # folders known to resolve inside out_dir
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -87,9 +88,11 @@ class Writer:
             self.problems.append(Problem(source, 0, f"refusing to write outside the site: "
                                                     f"{rel_path!r}"))
             return None
-        # No resolve() per file: with absolute paths and ".." refused, a relative pure path
-        # cannot leave out_dir, and a filesystem call per page costs as much as rendering it.
         key = pure.as_posix()
+        if not self._inside(key):
+            self.problems.append(Problem(source, 0, f"refusing to write outside the site: "
+                                                    f"{rel_path!r}"))
+            return None
         if key == MANIFEST:
             self.problems.append(Problem(source, 0, f"{MANIFEST} is reserved for the writer"))
             return None
@@ -99,6 +102,18 @@ class Writer:
                                                     f"{previous.source}"))
             return None
         return key
+
+    def _inside(self, key: str) -> bool:
+        """A symlinked folder inside the site could lead out of it. Files need no check (the
+        final rename replaces a symlinked file instead of following it), and each folder is
+        resolved once: a filesystem call per page would cost as much as rendering it."""
+        folder = key.rpartition("/")[0]
+        if folder in self._safe_dirs:
+            return True
+        if not (self.out_dir / folder).resolve().is_relative_to(self.out_dir):
+            return False
+        self._safe_dirs.add(folder)
+        return True
 
     def commit(self, remove_stale: bool = True) -> WriteStats:
         """Write what changed since the last build, then remove what this build no longer has."""
