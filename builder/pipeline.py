@@ -147,45 +147,44 @@ def make_page_renderer(project: Project, writer: Writer) -> object:
     return Renderer(project.config, project.sites, writer, project.theme, build_time())
 
 
-def search_files(project: Project) -> list[tuple[str, bytes, str]]:
-    """Every language's search index files as (path, bytes, source)."""
-    if not project.config["search.enabled"]:
-        return []
+def search_files(project: Project, lang: str) -> list[tuple[str, bytes, str]]:
+    """One language's search index files as (path, bytes, source)."""
     from builder.search_index import build_search_files
 
-    found = []
-    for lang, site in project.sites.items():
-        for path, data in sorted(build_search_files(site, project.config).items()):
-            found.append((path, data, f"search index ({lang})"))
-    return found
+    files = build_search_files(project.sites[lang], project.config)
+    return [(path, data, f"search index ({lang})") for path, data in sorted(files.items())]
 
 
 class SearchJob:
-    """Build the search indexes in a forked process while the caller renders pages.
+    """Build the search indexes, one forked process per language, while the caller renders.
 
-    Below PARALLEL_THRESHOLD articles, or without fork, it simply runs in this process.
+    Indexing is the longest stage after markdown and each language is independent, so on a
+    big site they run side by side with page rendering. Below PARALLEL_THRESHOLD articles, or
+    without fork, everything simply runs in this process.
     """
 
     def __init__(self, project: Project) -> None:
         self.project = project
+        self.langs = list(project.sites) if project.config["search.enabled"] else []
         self._pool: object | None = None
-        self._pending: object | None = None
+        self._pending: list[object] = []
 
     def __enter__(self) -> SearchJob:
         articles = sum(len(s.articles) for s in self.project.sites.values())
-        if articles >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 and \
+        if self.langs and articles >= PARALLEL_THRESHOLD and (os.cpu_count() or 1) > 1 and \
                 "fork" in multiprocessing.get_all_start_methods():
             global _SEARCH_PROJECT
             _SEARCH_PROJECT = self.project
-            pool = multiprocessing.get_context("fork").Pool(1)
-            self._pool, self._pending = pool, pool.apply_async(_search_in_child)
+            pool = multiprocessing.get_context("fork").Pool(len(self.langs))
+            self._pending = [pool.apply_async(_search_in_child, (lang,)) for lang in self.langs]
+            self._pool = pool
             _SEARCH_PROJECT = None
         return self
 
     def files(self) -> list[tuple[str, bytes, str]]:
-        if self._pending is None:
-            return search_files(self.project)
-        return self._pending.get()  # type: ignore[attr-defined, no-any-return]
+        if self._pool is None:
+            return [f for lang in self.langs for f in search_files(self.project, lang)]
+        return [f for pending in self._pending for f in pending.get()]  # type: ignore[attr-defined]
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
@@ -196,9 +195,9 @@ class SearchJob:
 _SEARCH_PROJECT: Project | None = None
 
 
-def _search_in_child() -> list[tuple[str, bytes, str]]:
+def _search_in_child(lang: str) -> list[tuple[str, bytes, str]]:
     assert _SEARCH_PROJECT is not None
-    return search_files(_SEARCH_PROJECT)
+    return search_files(_SEARCH_PROJECT, lang)
 
 
 def copy_content_assets(project: Project, writer: Writer) -> None:
