@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
+from chat_server.operator_auth import BodyError, read_json
 from chat_server.settings import origin_of
 
 
@@ -37,3 +38,18 @@ async def preflight(request: Request) -> Response:
     if not origin_ok(request):
         return Response(status_code=403)
     return with_cors(request, Response(status_code=204))
+
+
+async def public_json(request: Request, bucket: str, max_body: int) -> dict[str, object] | Response:
+    """What every public endpoint does first: check the Origin, count the client against the
+    endpoint's rate limit, read a size-limited JSON object. A Response means: answer with it."""
+    if not origin_ok(request):
+        return JSONResponse({"error": "origin"}, status_code=403)
+    client = request.client.host if request.client else "?"
+    if not request.app.state.public_limiter.allow(f"{bucket}:{client}"):
+        return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
+    try:
+        data = await read_json(request, max_body)
+    except BodyError as exc:
+        return with_cors(request, JSONResponse({"error": exc.code}, status_code=exc.status))
+    return data if isinstance(data, dict) else {}

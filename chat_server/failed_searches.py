@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server.conversations import Chat
-from chat_server.cors import origin_ok, with_cors
-from chat_server.operator_auth import BodyError, json_error, operator_only, read_json
+from chat_server.cors import public_json, with_cors
+from chat_server.operator_auth import json_error, operator_only, read_json
 from chat_server.store import Record
 
 MAX_BODY = 2048
@@ -37,17 +37,9 @@ def page_path(page: str) -> str:
 
 async def report(request: Request) -> Response:
     chat: Chat = request.app.state.chat
-    if not origin_ok(request):
-        return JSONResponse({"error": "origin"}, status_code=403)
-    client = request.client.host if request.client else "?"
-    if not request.app.state.public_limiter.allow("search:" + client):
-        return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
-    try:
-        data = await read_json(request, MAX_BODY)
-    except BodyError as exc:
-        return with_cors(request, JSONResponse({"error": exc.code}, status_code=exc.status))
-    if not isinstance(data, dict):
-        data = {}
+    data = await public_json(request, "search", MAX_BODY)
+    if isinstance(data, Response):
+        return data
     lang, query, page = data.get("lang"), data.get("query"), data.get("page", "")
     if lang not in chat.settings.languages or not isinstance(query, str):
         return with_cors(request, JSONResponse({"error": "bad_request"}, status_code=400))

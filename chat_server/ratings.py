@@ -7,8 +7,7 @@ from starlette.responses import JSONResponse, Response
 
 from chat_server import auth
 from chat_server.conversations import RATING_VALUES, Chat
-from chat_server.cors import origin_ok, with_cors
-from chat_server.operator_auth import BodyError, read_json
+from chat_server.cors import public_json, with_cors
 
 MAX_BODY = 2048
 
@@ -20,17 +19,9 @@ def _text(data: dict[str, object], key: str, limit: int) -> str:
 
 async def rate(request: Request) -> Response:
     chat: Chat = request.app.state.chat
-    if not origin_ok(request):
-        return JSONResponse({"error": "origin"}, status_code=403)
-    client = request.client.host if request.client else "?"
-    if not request.app.state.public_limiter.allow("rate:" + client):
-        return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
-    try:
-        data = await read_json(request, MAX_BODY)
-    except BodyError as exc:
-        return with_cors(request, JSONResponse({"error": exc.code}, status_code=exc.status))
-    if not isinstance(data, dict):
-        data = {}
+    data = await public_json(request, "rate", MAX_BODY)
+    if isinstance(data, Response):
+        return data
     article_id, lang = _text(data, "article_id", 300), _text(data, "lang", 16)
     rating = data.get("rating")
     if not article_id or lang not in chat.settings.languages or rating not in RATING_VALUES:
