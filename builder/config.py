@@ -46,7 +46,13 @@ class Config:
 
     @property
     def title(self) -> str:
-        return self.values["site.title"]
+        """The help center's name in the default language."""
+        return self.title_for(self.default_language)
+
+    def title_for(self, lang: str) -> str:
+        titles: dict[str, str] = self.values["site.title"]
+        return (titles.get(lang) or titles.get(self.default_language) or titles.get("*")
+                or next(iter(titles.values())))
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -79,6 +85,7 @@ def load_config(path: Path, display_path: str | None = None) -> Config:
     problems: list[Problem] = []
     values = _validate(data, parsed, shown, problems)
     _check_paths(values, path.parent, parsed, shown, problems)
+    _check_title_languages(values, parsed, shown, problems)
     if problems:
         raise ConfigError(problems)
     authors = {
@@ -151,6 +158,15 @@ def _check_paths(
         if setting.kind is PATH and value and not (root / value).is_file():
             line = parsed.line_of(tuple(setting.key.split(".")))
             problems.append(Problem(shown, line, f"{setting.key}: no such file: {value}"))
+
+
+def _check_title_languages(values: dict[str, Any], parsed: yamlfile.LinedYaml, shown: str,
+                           problems: list[Problem]) -> None:
+    titles = values.get("site.title") or {}
+    for lang in titles:
+        if lang != "*" and lang not in values["languages"]:
+            problems.append(Problem(shown, parsed.line_of(("site", "title", lang)),
+                                    f"site.title: '{lang}' is not one of the languages"))
 
 
 def _suggest(key: str) -> str:

@@ -64,7 +64,7 @@ def load_content(config: Config, include_drafts: bool = False) -> ContentTree:
                                      "content folder is missing (expected next to config.yml)"))
         return tree
     for lang in config.languages:
-        site = LanguageSite(lang=lang, title=config.title, url=f"/{lang}/")
+        site = LanguageSite(lang=lang, title=config.title_for(lang), url=f"/{lang}/")
         tree.sites[lang] = site
         folder = config.content_dir / lang
         if not folder.is_dir():

@@ -128,7 +128,7 @@ class Renderer:
             f"content/{lang}/_index.md",
             lang=lang,
             url=site.url or f"/{lang}/",
-            title=site.title or self.config.title,
+            title=site.title or self.config.title_for(lang),
             description=site.description,
             cards=[self._card(c) for c in ordered(site.collections)],
             recent=dated[: self.config["site.recent_count"]],
@@ -245,6 +245,7 @@ class Renderer:
         return {
             "config": self.config,
             "lang": lang,
+            "site_title": self.config.title_for(lang),
             "t": self.theme.strings(lang),
             "site": self.sites[lang],
             "languages": self.languages,

@@ -101,6 +101,15 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(_string(item) for item in value)
 
 
+def _localized_text(value: Any) -> dict[str, str]:
+    """A non-empty text, or one per language: {ru: Бухгалтерия Онлайн, en: Bukhgalteria Online}."""
+    if isinstance(value, dict):
+        if not value:
+            raise Invalid("expected a text or a mapping of language code to text")
+        return {_string(k): _nonempty(v) for k, v in value.items()}
+    return {"*": _nonempty(value)}
+
+
 def _localized(value: Any) -> dict[str, str]:
     """A plain string, or a mapping of language code to string."""
     if isinstance(value, dict):
@@ -190,6 +199,7 @@ def _describe(value: Any) -> str:
 
 STRING = Kind("string", _string)
 TEXT = Kind("non-empty string", _nonempty)
+LOCALIZED_TEXT = Kind("text, or {lang: text}", _localized_text)
 BOOL = Kind("true/false", _bool)
 COLOR = Kind("colour '#rrggbb'", _color)
 URL = Kind("http(s) URL", _url)

@@ -17,7 +17,7 @@ from builder.setting_kinds import (
     LANGUAGES,
     PATH,
     STRING,
-    TEXT,
+    LOCALIZED_TEXT,
     Setting,
     integer,
 )
@@ -26,7 +26,9 @@ from builder.settings_search import SEARCH_SETTINGS
 
 CORE_SETTINGS: tuple[Setting, ...] = (
     # --- the site ---------------------------------------------------------------------------
-    Setting("site.title", TEXT, None, "Name of the help center, shown in the header and titles.",
+    Setting("site.title", LOCALIZED_TEXT, None,
+            "Name of the help center, shown in the header and titles: one text, or one per "
+            "language ({ru: ..., en: ...}; a language without one uses the default language's).",
             required=True),
     Setting("site.description", STRING, "", "One line about the help center (meta description)."),
     Setting("site.base_url", BASE_URL, "",

@@ -286,3 +286,23 @@ def test_every_setting_default_passes_its_own_kind() -> None:
         if isinstance(value, tuple):
             value = list(value)
         assert setting.kind.check(value) == setting.default, setting.key
+
+
+def test_site_title_may_be_given_per_language(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("site:\n  title: {ru: Справка, en: Help}\nlanguages: [ru, en, de]\n",
+                    encoding="utf-8")
+    config = load_config(path)
+    assert (config.title_for("ru"), config.title_for("en")) == ("Справка", "Help")
+    assert config.title_for("de") == "Справка"  # no title of its own: the default language's
+    assert config.title == "Справка"
+
+
+def test_site_title_for_a_language_that_is_not_configured_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yml"
+    path.write_text("site:\n  title:\n    ru: Справка\n    fr: Aide\nlanguages: [ru]\n",
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert [str(p) for p in caught.value.problems] == [
+        "config.yml:4: site.title: 'fr' is not one of the languages"]

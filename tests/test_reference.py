@@ -27,4 +27,4 @@ def test_every_setting_is_documented_once() -> None:
     text = reference_markdown()
     for setting in SETTINGS:
         assert text.count(f"| `{setting.key}` |") == 1, setting.key
-    assert "| `site.title` | non-empty string | required |" in text
+    assert "| `site.title` | text, or {lang: text} | required |" in text
