@@ -47,6 +47,7 @@ check: install
 	$(BIN)/python build.py check
 
 test: test-deps
+	$(BIN)/ruff check builder chat_server tests bench build.py
 	$(BIN)/python -m pytest
 
 lint: install

@@ -15,9 +15,9 @@ from builder.setting_kinds import (
     EDIT_URL,
     FOOTER_LINKS,
     LANGUAGES,
+    LOCALIZED_TEXT,
     PATH,
     STRING,
-    LOCALIZED_TEXT,
     Setting,
     integer,
 )
