@@ -192,17 +192,22 @@ def _read_collection(walk: _Walk, folder: Path, path: str,
 
 
 def _read_index(walk: _Walk, index: Path, path: str) -> _IndexPage | None:
+    return read_index(walk.config, index, path, walk.tree.problems)
+
+
+def read_index(config: Config, index: Path, path: str,
+               problems: list[Problem]) -> _IndexPage | None:
     """An `_index.md`: the language home (path "") or a collection's title and intro."""
-    shown = _shown(walk.config, index)
+    shown = _shown(config, index)
     try:
         text = index.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        walk.tree.problems.append(Problem(shown, 0, f"cannot read: {exc}"))
+        problems.append(Problem(shown, 0, f"cannot read: {exc}"))
         return None
     fm = frontmatter.split(text, shown)
-    fields = frontmatter.check_fields(fm, shown, frontmatter.COLLECTION_FIELDS, walk.authors,
-                                      title_required=bool(path))
-    walk.tree.problems.extend(fm.problems)
+    fields = frontmatter.check_fields(fm, shown, frontmatter.COLLECTION_FIELDS,
+                                      set(config.authors), title_required=bool(path))
+    problems.extend(fm.problems)
     return _IndexPage(
         title=fields.get("title", ""),
         description=fields.get("description", ""),
@@ -229,6 +234,10 @@ def _claim_url(walk: _Walk, seen: dict[str, str], page: Page) -> None:
                                           f"URL {page.url} is also used by {seen[page.url]}"))
     else:
         seen[page.url] = page.source_rel
+
+
+def display_order(page: Page) -> tuple[int, int, str, str]:
+    return _display_order(page)
 
 
 def _display_order(page: Page) -> tuple[int, int, str, str]:

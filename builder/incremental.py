@@ -18,7 +18,7 @@ from builder.errors import Problem
 from builder.links import check_anchors
 from builder.markdown import MarkdownRenderer
 from builder.markdown_stage import PageJob, make_renderer, render_one
-from builder.model import Article
+from builder.model import Article, Collection, Page
 from builder.pipeline import (
     BuildReport,
     Project,
@@ -76,12 +76,16 @@ class LiveSite:
             return self._fallback(started)
         return self._rebuild_articles(articles, started)
 
-    def _edited_articles(self, changed: set[Path]) -> list[Article] | None:
-        """The articles behind the changed files, or None when a full build is needed."""
+    def _edited_articles(self, changed: set[Path]) -> list[Page] | None:
+        """The articles and collections behind the changed files, or None when a full build
+        is needed (a file added or removed, config, theme, a language home)."""
         if self.project is None:
             return None
-        by_source = {page.source: page for site in self.project.sites.values()
-                     for page in site.articles}
+        by_source: dict[Path, Page] = {}
+        for site in self.project.sites.values():
+            by_source.update((page.source, page) for page in site.articles)
+            by_source.update((c.source, c) for c in site.all_collections()
+                             if c.source.name == content.INDEX)
         found = []
         for path in changed:
             if _is_noise(path):
@@ -92,11 +96,16 @@ class LiveSite:
             found.append(article)
         return found
 
-    def _rebuild_articles(self, articles: list[Article], started: float) -> RebuildResult:
+    def _rebuild_articles(self, articles: list[Page], started: float) -> RebuildResult:
         assert self.project is not None and self.writer is not None
         problems: list[Problem] = []
         targets: set[str] = set()
         for article in articles:
+            if isinstance(article, Collection):
+                if not self._reread_collection(article, problems, targets):
+                    return self._fallback(started)
+                continue
+            assert isinstance(article, Article)
             fresh = content.read_article(self.project.config, article.source, article.lang,
                                          article.path, problems)
             if fresh is None:
@@ -111,15 +120,52 @@ class LiveSite:
         if any(not p.warning for p in problems):
             return RebuildResult(False, [], problems, time.perf_counter() - started)
         pages = self._render(targets)
-        self.pending_search.update(a.lang for a in articles)
+        self.pending_search.update(a.lang for a in articles)  # collections are searchable too
         return RebuildResult(False, pages, problems, time.perf_counter() - started)
+
+    def _reread_collection(self, collection: Collection, problems: list[Problem],
+                           targets: set[str]) -> bool:
+        """Re-read an edited `_index.md`; False when the edit needs a full build (drafts)."""
+        assert self.project is not None
+        fresh = content.read_index(self.project.config, collection.source, collection.path,
+                                   problems)
+        if fresh is None:
+            return True
+        if fresh.draft and not self.include_drafts:
+            return False
+        summary = (fresh.title, fresh.description, fresh.order, fresh.icon)
+        changed = summary != (collection.title, collection.description, collection.order,
+                              collection.icon)
+        collection.title, collection.description, collection.order, collection.icon = summary
+        collection.body_text, collection.body_line = fresh.body, fresh.body_line
+        problems.extend(self._render_markdown(collection))
+        targets.add(f"collection:{collection.source}")
+        if changed:
+            self._resort(collection)
+            targets.update({f"home:{collection.lang}", "site-files"})
+            if collection.parent is not None:
+                targets.add(f"collection:{collection.parent.source}")
+            # breadcrumbs of everything inside show the collection's title
+            targets.update(f"article:{a.source}" for a in collection.all_articles())
+            stack = list(collection.children)
+            while stack:
+                child = stack.pop()
+                targets.add(f"collection:{child.source}")
+                stack.extend(child.children)
+        return True
+
+    def _resort(self, collection: Collection) -> None:
+        assert self.project is not None
+        siblings = (collection.parent.children if collection.parent is not None
+                    else self.project.sites[collection.lang].collections)
+        siblings.sort(key=content.display_order)
 
     def _fallback(self, started: float) -> RebuildResult:
         report = self.full_build()
         problems = report.project.problems if report.project else []
         return RebuildResult(True, [], problems, time.perf_counter() - started)
 
-    def _render_markdown(self, article: Article) -> list[Problem]:
+    def _render_markdown(self, article: Page) -> list[Problem]:
         assert self.project is not None
         renderer = self.md.get(article.lang)
         if renderer is None:
@@ -129,8 +175,9 @@ class LiveSite:
         job = PageJob(key, article.lang, article.url, article.source_rel, article.body_text,
                       article.body_line)
         output = render_one(renderer, job, self.project.links)
-        article.body_html, article.headings, article.sections = (
-            output.html, output.headings, output.sections)
+        article.body_html = output.html
+        if isinstance(article, Article):
+            article.headings, article.sections = output.headings, output.sections
         self.project.anchors[key] = output.anchors
         self.project.anchor_checks[key] = (article.source_rel, output.checks)
         return output.problems + check_anchors(article.source_rel, output.checks,

@@ -336,3 +336,34 @@ def test_incremental_rebuild_leaves_the_same_site_as_a_full_build(
               and (live.out_dir / path.relative_to(fresh.out_dir)).read_bytes()
               != path.read_bytes()]
     assert differ == []
+
+
+def test_editing_a_collection_title_updates_its_pages_without_a_full_build(
+    live: LiveSite, project: Path, tmp_path: Path
+) -> None:
+    source = (project / "content/ru/nds/_index.md").resolve()
+    edit(source, "title: НДС", "title: Налог на добавленную стоимость")
+    result = live.rebuild({source})
+    assert not result.full and result.problems == []
+    out = live.out_dir
+    assert "Налог на добавленную стоимость" in page(out, "ru/nds/index.html")
+    assert "Налог на добавленную стоимость" in page(out, "ru/index.html")  # its card
+    assert "Налог на добавленную стоимость" in page(out, "ru/nds/a/index.html")  # breadcrumbs
+    assert "Налог на добавленную стоимость" not in page(out, "ru/oplata/c/index.html")
+    # and the result is what a full build of the same files gives
+    fresh = LiveSite(project / "config.yml", tmp_path / "fresh")
+    fresh.full_build()
+    for rel in ("ru/nds/index.html", "ru/index.html", "ru/nds/a/index.html", "_data/articles.json"):
+        assert page(out, rel) == page(fresh.out_dir, rel), rel
+
+
+def test_a_collection_body_edit_rewrites_only_the_collection_page(
+    live: LiveSite, project: Path
+) -> None:
+    source = (project / "content/ru/oplata/_index.md").resolve()
+    age_everything(live.out_dir)
+    source.write_text("---\ntitle: Оплата\n---\nКак платить за сервис.\n", encoding="utf-8")
+    result = live.rebuild({source})
+    assert not result.full
+    assert rewritten(live.out_dir) == {"ru/oplata/index.html"}
+    assert "Как платить за сервис." in page(live.out_dir, "ru/oplata/index.html")
