@@ -60,8 +60,14 @@ $(BENCH_STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	touch $@
 
+CORPUS ?= ../shared/corpus/vkcloud
+
+# Benchmarks, not tests: build (with Hugo and MkDocs-Material), search size and speed, chat.
 bench: test-deps $(BENCH_STAMP)
-	$(BIN)/python bench/build.py
+	$(BIN)/python bench/build.py --corpus $(CORPUS)
+	$(BIN)/python build.py build --config $(CORPUS)/config.yml --out bench/out/site
+	$(BIN)/python bench/search_speed.py --config $(CORPUS)/config.yml --site bench/out/site
+	$(BIN)/python bench/chat.py
 
 clean:
 	rm -rf site .cache tests/artifacts bench/out
