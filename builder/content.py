@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from builder import frontmatter
 from builder.config import Config
@@ -84,14 +85,10 @@ def read_article(config: Config, source: Path, lang: str, path: str,
                  problems: list[Problem]) -> Article | None:
     """One article file; None when it cannot be read at all (the problem says why)."""
     shown = _shown(config, source)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(shown, 0, f"cannot read: {exc}"))
+    read = _read_front_matter(config, source, shown, frontmatter.ARTICLE_FIELDS, True, problems)
+    if read is None:
         return None
-    fm = frontmatter.split(text, shown)
-    fields = frontmatter.check_fields(fm, shown, frontmatter.ARTICLE_FIELDS, set(config.authors))
-    problems.extend(fm.problems)
+    fm, fields = read
     slug = path.rsplit("/", 1)[-1]
     author_key = fields.get("author")
     return Article(
@@ -199,15 +196,11 @@ def read_index(config: Config, index: Path, path: str,
                problems: list[Problem]) -> _IndexPage | None:
     """An `_index.md`: the language home (path "") or a collection's title and intro."""
     shown = _shown(config, index)
-    try:
-        text = index.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(shown, 0, f"cannot read: {exc}"))
+    read = _read_front_matter(config, index, shown, frontmatter.COLLECTION_FIELDS, bool(path),
+                              problems)
+    if read is None:
         return None
-    fm = frontmatter.split(text, shown)
-    fields = frontmatter.check_fields(fm, shown, frontmatter.COLLECTION_FIELDS,
-                                      set(config.authors), title_required=bool(path))
-    problems.extend(fm.problems)
+    fm, fields = read
     return _IndexPage(
         title=fields.get("title", ""),
         description=fields.get("description", ""),
@@ -221,6 +214,23 @@ def read_index(config: Config, index: Path, path: str,
 
 # Pages the theme writes inside each language folder: content may not take their URLs.
 RESERVED = {"search": "the search page"}
+
+
+def _read_front_matter(
+    config: Config, source: Path, shown: str, allowed: frozenset[str], title_required: bool,
+    problems: list[Problem],
+) -> tuple[frontmatter.FrontMatter, dict[str, Any]] | None:
+    """A file's front matter and checked fields; None when the file cannot be read at all."""
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(shown, 0, f"cannot read: {exc}"))
+        return None
+    fm = frontmatter.split(text, shown)
+    fields = frontmatter.check_fields(fm, shown, allowed, set(config.authors),
+                                      title_required=title_required)
+    problems.extend(fm.problems)
+    return fm, fields
 
 
 def _claim_url(walk: _Walk, seen: dict[str, str], page: Page) -> None:
