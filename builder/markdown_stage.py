@@ -17,6 +17,7 @@ import pickle
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from builder.errors import Problem
@@ -39,7 +40,7 @@ class PageJob:
     body: str
     body_line: int
 
-    @property
+    @cached_property  # asked by the cache lookup and again for the stored output
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for part in (self.lang, self.url, self.shown, str(self.body_line), self.body):

@@ -75,10 +75,13 @@ class BuildReport:
 
 
 def load_project(config_path: Path, *, include_drafts: bool = False,
-                 progress: Progress | None = None, use_cache: bool = True) -> Project:
-    """Read and check everything; problems are collected on the project, not raised."""
+                 progress: Progress | None = None, use_cache: bool = True,
+                 config: Config | None = None) -> Project:
+    """Read and check everything; problems are collected on the project, not raised.
+    `config`: the already loaded config.yml of `config_path`, when the caller has it."""
     say = progress or (lambda _message: None)
-    config = load_config(config_path, display_path=_shown_config(config_path))
+    if config is None:
+        config = load_config(config_path, display_path=_shown_config(config_path))
     tree = load_content(config, include_drafts=include_drafts)
     say(f"read {sum(len(s.articles) for s in tree.sites.values())} articles")
     theme = Theme(config)
@@ -116,7 +119,8 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
                                     f"drafts={include_drafts}")
     if not force and _read(stamp) == fingerprint and output_intact(out_dir):
         return BuildReport(None, WriteStats(), 0, time.perf_counter() - started, {})
-    project = load_project(config_path, include_drafts=include_drafts, progress=progress)
+    project = load_project(config_path, include_drafts=include_drafts, progress=progress,
+                           config=config)
     timings["read"] = time.perf_counter() - started
     if project.errors:
         raise ContentError(project.problems)

@@ -13,7 +13,14 @@ from starlette.websockets import WebSocket
 from chat_server.attachment_urls import decorate
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_operator, operator_view, same_origin
-from chat_server.protocol import OPERATOR_IN, PRESENCE_STATES, Close, ProtocolError, frame
+from chat_server.protocol import (
+    OPERATOR_IN,
+    PRESENCE_STATES,
+    Close,
+    ProtocolError,
+    conversation_frame,
+    frame,
+)
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 
@@ -132,13 +139,8 @@ class OperatorSession:
 
     async def translate(self, event: dict[str, Any]) -> str | None:
         kind = event.get("kind")
-        if kind == "message":
-            if event.get("origin") == self.id:
-                return None
-            return frame("message", message=event["message"],
-                         conversation=event["conversation"])
-        if kind == "conversation":
-            return frame("conversation", conversation=event["conversation"])
+        if kind in ("message", "conversation"):
+            return conversation_frame(event, self.id)
         if kind == "typing":
             if event["side"] == "operator" and event.get("name") == self.operator["name"]:
                 return None

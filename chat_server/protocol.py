@@ -157,3 +157,13 @@ def frame(type_: str, **fields: Any) -> str:
     if type_ not in SERVER_OUT:
         raise ValueError(f"undocumented server frame {type_!r}")
     return json.dumps({"type": type_, **fields}, ensure_ascii=False, default=str)
+
+
+def conversation_frame(event: dict[str, Any], own_id: str) -> str | None:
+    """The broker events readers and operators get alike: a new message (never echoed to the
+    socket that sent it, which had its ack) and a changed conversation."""
+    if event["kind"] == "message":
+        if event.get("origin") == own_id:
+            return None
+        return frame("message", message=event["message"], conversation=event["conversation"])
+    return frame("conversation", conversation=event["conversation"])

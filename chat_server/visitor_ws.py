@@ -11,7 +11,7 @@ from starlette.websockets import WebSocket
 from chat_server import auth
 from chat_server.attachment_urls import decorate
 from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
-from chat_server.protocol import VISITOR_IN, Close, ProtocolError, frame
+from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
 from chat_server.sockets import Connection, Send, origin_allowed
 from chat_server.store import Record
 
@@ -169,13 +169,8 @@ class VisitorSession:
 
     async def translate(self, event: dict[str, Any]) -> str | None:
         kind = event.get("kind")
-        if kind == "message":
-            if event.get("origin") == self.id:
-                return None
-            return frame("message", message=event["message"],
-                         conversation=event["conversation"])
-        if kind == "conversation":
-            return frame("conversation", conversation=event["conversation"])
+        if kind in ("message", "conversation"):
+            return conversation_frame(event, self.id)
         if kind == "typing" and event["side"] == "operator":
             return frame("typing", conversation_id=event["conversation_id"],
                          typing=event["typing"], name=event.get("name", ""))
