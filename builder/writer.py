@@ -9,6 +9,7 @@ did not.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -36,6 +37,13 @@ class _Entry:
     path: Path | None = None
 
 
+@dataclass(frozen=True)
+class _Staged:
+    digest: str
+    size: int
+    temporary: str | None  # None: the file on disk already has these bytes
+
+
 class OutputError(ValueError):
     pass
 
@@ -48,24 +56,33 @@ class Writer:
     _written: dict[str, str] = field(default_factory=dict)  # rel path → sha256 of last write
     _recent: list[str] = field(default_factory=list)  # added since the last take_recent()
     _safe_dirs: set[str] = field(default_factory=set)  # folders known to resolve inside out_dir
+    _staged: dict[str, _Staged] = field(default_factory=dict)
+    _made_dirs: set[str] = field(default_factory=set)  # folders created by this writer
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
+        self._out = str(self.out_dir)
         self._written = self._read_manifest()
 
     def add(self, rel_path: str, data: bytes | str, source: str) -> None:
         key = self._check(rel_path, source)
         if key is not None:
             raw = data.encode("utf-8") if isinstance(data, str) else data
-            self._entries[key] = _Entry(source, data=raw)
-            self._recent.append(key)
+            self._put(key, _Entry(source, data=raw))
 
     def copy(self, rel_path: str, file: Path, source: str) -> None:
         """Copy a file (an image next to an article) without reading it into memory now."""
         key = self._check(rel_path, source)
         if key is not None:
-            self._entries[key] = _Entry(source, path=file)
-            self._recent.append(key)
+            self._put(key, _Entry(source, path=file))
+
+    def _put(self, key: str, entry: _Entry) -> None:
+        self._entries[key] = entry
+        self._recent.append(key)
+        staged = self._staged.pop(key, None)
+        if staged is not None and staged.temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(staged.temporary)  # staged bytes of an entry replaced since
 
     def take_recent(self) -> list[str]:
         """Paths added since the last call (what an incremental rebuild produced)."""
@@ -115,28 +132,63 @@ class Writer:
         self._safe_dirs.add(folder)
         return True
 
-    def commit(self, remove_stale: bool = True) -> WriteStats:
-        """Write what changed since the last build, then remove what this build no longer has."""
-        stats = WriteStats()
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        hashes: dict[str, str] = {}
-        for key in sorted(self._entries):
+    def stage(self) -> None:
+        """Write every entry added so far that changed to a temporary file beside its target.
+
+        Staging is the slow part of a commit (hashing and writing the bytes); a build stages
+        its pages while the search indexes are still being built, and `commit` then only
+        renames. Nothing a reader sees changes until `commit`; `discard` undoes a stage.
+        """
+        for key in sorted(set(self._entries) - set(self._staged)):
             data = self.get(key) or b""
             digest = hashlib.sha256(data).hexdigest()
-            hashes[key] = digest
-            stats.bytes_total += len(data)
-            target = self.out_dir / key
-            if self._written.get(key) == digest and target.is_file():
+            target = os.path.join(self._out, key)
+            temporary = None
+            if self._written.get(key) != digest or not os.path.isfile(target):
+                temporary = self._write_aside(key, data)
+            self._staged[key] = _Staged(digest, len(data), temporary)
+
+    def commit(self, remove_stale: bool = True) -> WriteStats:
+        """Write what changed since the last build, then remove what this build no longer has."""
+        self.stage()
+        stats = WriteStats()
+        hashes: dict[str, str] = {}
+        for key in sorted(self._staged):
+            staged = self._staged[key]
+            hashes[key] = staged.digest
+            stats.bytes_total += staged.size
+            if staged.temporary is None:
                 stats.unchanged += 1
                 continue
-            _write_atomically(target, data)
+            os.replace(staged.temporary, os.path.join(self._out, key))
             stats.written += 1
+        self._staged = {}
         if remove_stale:
             stats.removed = self._remove_stale(hashes)
+            self._made_dirs = set()  # removing stale files may have removed emptied folders
         self._written = hashes if remove_stale else {**self._written, **hashes}
         self._save_manifest()
         self._recent = []
         return stats
+
+    def discard(self) -> None:
+        """Remove the temporary files of a stage that will not be committed (a failed build)."""
+        for staged in self._staged.values():
+            if staged.temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged.temporary)
+        self._staged = {}
+
+    def _write_aside(self, key: str, data: bytes) -> str:
+        folder, _, name = key.rpartition("/")
+        directory = os.path.join(self._out, folder) if folder else self._out
+        if folder not in self._made_dirs:
+            os.makedirs(directory, exist_ok=True)
+            self._made_dirs.add(folder)
+        temporary = os.path.join(directory, f".{name}.tmp{os.getpid()}")
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        return temporary
 
     def _save_manifest(self) -> None:
         # The manifest must match the disk after every write, or the next full build would

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from builder import pipeline
 from builder.errors import BuildError, ContentError
 from builder.pipeline import build, build_time, cache_dir, load_project
 from builder.writer import MANIFEST
@@ -213,6 +214,26 @@ def test_failed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
     with pytest.raises(BuildError) as caught:
         build(config, out)
     assert len(caught.value.problems) == 2
+    assert snapshot(out) == before
+
+
+def test_a_build_failing_after_pages_were_staged_leaves_the_previous_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages are written aside while the search indexes finish; if indexing then fails,
+    # the reader must still see the whole previous build and no half-written files.
+    config = write_files(tmp_path / "p", GOOD)
+    out = tmp_path / "site"
+    build(config, out)
+    before = snapshot(out)
+    (tmp_path / "p/content/ru/nds/b.md").write_text("---\ntitle: Б2\n---\nНовый.\n",
+                                                    encoding="utf-8")
+
+    def broken_index(project: object, lang: str) -> list[tuple[str, bytes, str]]:
+        raise RuntimeError("the search index could not be built")
+
+    monkeypatch.setattr(pipeline, "search_files", broken_index)
+    with pytest.raises(RuntimeError):
+        build(config, out)
     assert snapshot(out) == before
 
 

@@ -217,3 +217,43 @@ def test_clear_removes_only_a_previous_build(tmp_path: Path) -> None:
     (foreign / "keep.txt").write_text("mine", encoding="utf-8")
     clear(foreign)
     assert (foreign / "keep.txt").is_file()
+
+
+def test_staged_files_stay_aside_until_commit(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(out, {"index.html": "old"})
+    writer = Writer(out)
+    writer.add("index.html", "new", "home")
+    writer.add("ru/a/index.html", "статья", "content/ru/a.md")
+    writer.stage()
+    # A reader of the served site still sees the previous build while the indexes finish.
+    visible = {rel: text for rel, text in on_disk(out).items()
+               if not rel.rpartition("/")[2].startswith(".")}
+    assert visible == {"index.html": "old"}
+    writer.add("_search/ru/index.json", "{}", "search index (ru)")
+    stats = writer.commit()
+    assert on_disk(out) == {"index.html": "new", "ru/a/index.html": "статья",
+                            "_search/ru/index.json": "{}"}
+    assert stats.written == 3
+
+
+def test_a_discarded_stage_leaves_the_previous_site_and_no_temporary_files(
+        tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(out, {"index.html": "old", "ru/a/index.html": "a"})
+    writer = Writer(out)
+    writer.add("index.html", "new", "home")
+    writer.add("ru/b/index.html", "b", "content/ru/b.md")
+    writer.stage()
+    writer.discard()
+    assert on_disk(out) == {"index.html": "old", "ru/a/index.html": "a"}
+
+
+def test_an_entry_replaced_after_staging_is_written_with_its_new_bytes(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    writer = Writer(out)
+    writer.add("index.html", "first", "home")
+    writer.stage()
+    writer.add("index.html", "second", "home")
+    writer.commit()
+    assert on_disk(out) == {"index.html": "second"}
