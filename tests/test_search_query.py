@@ -85,6 +85,14 @@ def test_snippets_mark_the_matched_words(engine: NodeSearch) -> None:
     assert "[Декларацию]" in format_results(found)
 
 
+def test_a_pasted_paragraph_searches_its_first_thirty_words(engine: NodeSearch) -> None:
+    filler = " ".join(f"слово{n}" for n in range(40))
+    found = engine.search("налоговую декларацию " + filler)
+    assert len(found["words"]) == 30  # a bounded query: one bit per word in the ranking
+    assert titles(found)[0] == "Налоговая декларация по НДС"
+    assert titles(engine.search(filler + " налоговую декларацию")) == []
+
+
 def test_nothing_found_is_empty(engine: NodeSearch) -> None:
     found = engine.search("зюзюкабракадабра")
     assert found["results"] == [] and found["switched"] is None

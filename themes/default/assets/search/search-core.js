@@ -30,6 +30,7 @@
   var TYPO_MIN = 4; // letters before one typo is forgiven
   var TYPO2_MIN = 8; // letters before two typos are forgiven
   var MAX_CORRECTIONS = 4;
+  var MAX_WORDS = 30; // words of a query that count; rank() keeps one bit per word
 
   var EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,.";
   var RU_KEYS = "ёйцукенгшщзхъфывапролджэячсмитьбю";
@@ -129,6 +130,11 @@
     var typing = options && options.typing;
     var tokens = tokenize(text);
     var unfinished = typing && WORD_CHAR_RE.test(normalizeText(text));
+    if (tokens.length > MAX_WORDS) {
+      // pasted text, not a query: its first words bound the work (and fit the bit masks)
+      tokens = tokens.slice(0, MAX_WORDS);
+      unfinished = false;
+    }
     var parts = [];
     tokens.forEach(function (word, i) {
       var last = i === tokens.length - 1;
@@ -186,10 +192,10 @@
         });
   }
 
-  /** Raw lunr results of `clauses` on one index: [{ref, score, terms}], lunr's own order. */
-  function runClauses(lunr, index, clauses) {
+  /** lunr's own results of `clauses` on one index (ref, score, matchData), in lunr's order. */
+  function queryIndex(lunr, index, clauses) {
     if (!clauses.length) return [];
-    var results = index.query(function (q) {
+    return index.query(function (q) {
       clauses.forEach(function (c) {
         var options = {
           boost: c.boost,
@@ -202,7 +208,11 @@
         q.term(c.term, options);
       });
     });
-    return results.map(function (r) {
+  }
+
+  /** Raw lunr results of `clauses` on one index: [{ref, score, terms}] (the parity test's view). */
+  function runClauses(lunr, index, clauses) {
+    return queryIndex(lunr, index, clauses).map(function (r) {
       return { ref: r.ref, score: r.score, terms: Object.keys(r.matchData.metadata) };
     });
   }
@@ -214,6 +224,36 @@
     if (part.prefix && part.word.length >= MIN_PREFIX && term.indexOf(part.word) === 0) return 2;
     if (part.corrections && part.corrections.indexOf(term) >= 0) return 1;
     return 0;
+  }
+
+  /**
+   * Which query words each index term answers, as two bit masks (bit i: word i): exact or
+   * prefix matches, and any match (typos too). Bits keep the per-document bookkeeping of a
+   * query with thousands of matching sections to a few integer operations.
+   */
+  function termMasks(parts) {
+    var cache = new Map();
+    return function (term) {
+      var masks = cache.get(term);
+      if (masks === undefined) {
+        var exact = 0;
+        var any = 0;
+        for (var i = 0; i < parts.length; i++) {
+          var kind = matchKind(parts[i], term);
+          if (kind === 2) exact |= 1 << i;
+          if (kind > 0) any |= 1 << i;
+        }
+        masks = [exact, any];
+        cache.set(term, masks);
+      }
+      return masks;
+    };
+  }
+
+  function countBits(n) {
+    var count = 0;
+    for (; n; count++) n &= n - 1;
+    return count;
   }
 
   /** The terms of the loaded indexes, by length, for typo corrections. */
@@ -305,13 +345,30 @@
     this.textShard = head.textShard;
     this.words = Words(lunr, head.stopWords);
     registerPipeline(lunr, this.words);
+    this.pageOf = [];
+    this.pageKeys = new Map();
+    this.addPages(head.docs);
     this.indexes = [lunr.Index.load(head.index)];
     this.vocabulary = new Vocabulary();
     this.vocabulary.addIndex(this.indexes[0]);
   }
 
+  /** Documents of one page (its intro and sections) share a page number: its URL sans anchor. */
+  Engine.prototype.addPages = function (docs) {
+    for (var i = 0; i < docs.length; i++) {
+      var url = docs[i][1].split("#")[0];
+      var key = this.pageKeys.get(url);
+      if (key === undefined) {
+        key = this.pageKeys.size;
+        this.pageKeys.set(url, key);
+      }
+      this.pageOf.push(key);
+    }
+  };
+
   Engine.prototype.addBody = function (body) {
     this.docs = this.docs.concat(body.docs);
+    this.addPages(body.docs);
     var index = this.lunr.Index.load(body.index);
     this.indexes.push(index);
     this.vocabulary.addIndex(index);
@@ -329,69 +386,71 @@
    * (or prefix) matches, then score, then document number.
    */
   Engine.prototype.rank = function (planned, headOnly) {
-    var self = this;
-    var parts = planned.parts;
-    var kinds = new Map(); // index term → per query word: 2 exact or prefix, 1 typo, 0 no
-    function kindsOf(term) {
-      var found = kinds.get(term);
-      if (!found) {
-        found = parts.map(function (part) {
-          return matchKind(part, term);
-        });
-        kinds.set(term, found);
-      }
-      return found;
-    }
-    function zeros() {
-      return parts.map(function () {
-        return 0;
-      });
-    }
+    var masksOf = termMasks(planned.parts);
     var hits = new Map();
-    (headOnly ? this.indexes.slice(0, 1) : this.indexes).forEach(function (index, n) {
-      runClauses(self.lunr, index, clausesFor(planned.clauses, n)).forEach(function (r) {
-        var hit = hits.get(r.ref);
-        if (!hit) {
-          hit = { ref: Number(r.ref), head: 0, body: 0, headKinds: zeros(), bodyKinds: zeros() };
-          hits.set(r.ref, hit);
+    var indexes = headOnly ? this.indexes.slice(0, 1) : this.indexes;
+    for (var n = 0; n < indexes.length; n++) {
+      var results = queryIndex(this.lunr, indexes[n], clausesFor(planned.clauses, n));
+      for (var r = 0; r < results.length; r++) {
+        var result = results[r];
+        var hit = hits.get(result.ref);
+        if (hit === undefined) {
+          hit = { ref: Number(result.ref), head: 0, body: 0, headExact: 0, headAny: 0, bodyExact: 0, bodyAny: 0 };
+          hits.set(result.ref, hit);
         }
-        var into = n === 0 ? hit.headKinds : hit.bodyKinds;
-        if (n === 0) hit.head += r.score;
-        else hit.body += r.score;
-        r.terms.forEach(function (term) {
-          var k = kindsOf(term);
-          for (var i = 0; i < k.length; i++) if (k[i] > into[i]) into[i] = k[i];
-        });
-      });
-    });
+        var exact = 0;
+        var any = 0;
+        for (var term in result.matchData.metadata) {
+          var masks = masksOf(term);
+          exact |= masks[0];
+          any |= masks[1];
+        }
+        if (n === 0) {
+          hit.head += result.score;
+          hit.headExact |= exact;
+          hit.headAny |= any;
+        } else {
+          hit.body += result.score;
+          hit.bodyExact |= exact;
+          hit.bodyAny |= any;
+        }
+      }
+    }
+    return this.rankPages(hits);
+  };
+
+  /** The best candidate of every page among the matched documents, best page first. */
+  Engine.prototype.rankPages = function (hits) {
+    var pageOf = this.pageOf;
+    var docs = this.docs;
     var pages = new Map();
     hits.forEach(function (hit) {
-      var doc = self.docs[hit.ref];
-      var key = doc[1].split("#")[0];
+      var key = pageOf[hit.ref];
       var page = pages.get(key);
-      if (!page) {
+      if (page === undefined) {
         page = { intro: null, docs: [] };
         pages.set(key, page);
       }
-      if (!doc[3]) page.intro = hit;
+      if (!docs[hit.ref][3]) page.intro = hit;
       page.docs.push(hit);
     });
     var ranked = [];
     pages.forEach(function (page) {
-      var title = page.intro ? page.intro.headKinds : zeros();
-      var titleScore = page.intro ? page.intro.head : 0;
+      var intro = page.intro;
+      var titleExact = intro ? intro.headExact : 0;
+      var titleAny = intro ? intro.headAny : 0;
+      var titleScore = intro ? intro.head : 0;
       var best = null;
-      page.docs.forEach(function (hit) {
-        var exact = 0;
-        var covered = 0;
-        for (var i = 0; i < parts.length; i++) {
-          var k = Math.max(title[i], hit.bodyKinds[i]);
-          if (k === 2) exact++;
-          if (k > 0) covered++;
-        }
-        var candidate = { ref: hit.ref, score: titleScore + hit.body, exact: exact, covered: covered };
+      for (var i = 0; i < page.docs.length; i++) {
+        var hit = page.docs[i];
+        var candidate = {
+          ref: hit.ref,
+          score: titleScore + hit.body,
+          exact: countBits(titleExact | hit.bodyExact),
+          covered: countBits(titleAny | hit.bodyAny),
+        };
         if (!best || compare(candidate, best) < 0) best = candidate;
-      });
+      }
       ranked.push(best);
     });
     ranked.sort(compare);
