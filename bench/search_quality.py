@@ -33,6 +33,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Headless Debian chromium as the tests start it: no sandbox (root), no GPU, and no calls
+# home, which this machine's closed network refuses.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update"]
 sys.path.insert(0, str(ROOT))
 
 from builder.search_cli import NodeSearch  # noqa: E402
@@ -173,7 +177,7 @@ def pagefind(site: Path) -> tuple[Engine, Callable[[], None]]:
     from playwright.sync_api import sync_playwright
 
     play = sync_playwright().start()
-    browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
     pages = {}
 
     def page_for(lang: str) -> object:

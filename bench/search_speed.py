@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.search_corpus import load_sites  # noqa: E402
-from bench.search_quality import load_queries  # noqa: E402
+from bench.search_quality import CHROMIUM_FLAGS, load_queries  # noqa: E402
 from builder.search_cli import NodeSearch  # noqa: E402
 from builder.search_index import build_search_files  # noqa: E402
 
@@ -159,7 +159,7 @@ def chromium_times(site: Path, lang: str, runs: int = 5) -> list[str]:
     word = "виртуал" if lang == "ru" else "virtual"
     with sync_playwright() as play:
         browser = play.chromium.launch(executable_path="/usr/bin/chromium",
-                                       args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+                                       args=CHROMIUM_FLAGS)
         cases = ((0, "at once after the page's load event"),
                  (1500, "1.5 s after load (search code warmed up when idle)"))  # fmt: skip
         for wait_ms, label in cases:
