@@ -161,7 +161,7 @@ def chromium_times(site: Path, lang: str, runs: int = 5) -> list[str]:
         browser = play.chromium.launch(executable_path="/usr/bin/chromium",
                                        args=CHROMIUM_FLAGS)
         cases = ((0, "at once after the page's load event"),
-                 (1500, "1.5 s after load (search code warmed up when idle)"))  # fmt: skip
+                 (1500, "1.5 s after load (search worker already started)"))  # fmt: skip
         for wait_ms, label in cases:
             firsts = []
             for _ in range(runs):
