@@ -18,7 +18,7 @@ from builder.errors import Problem
 from builder.links import check_anchors
 from builder.markdown import MarkdownRenderer
 from builder.markdown_stage import PageJob, make_renderer, render_one
-from builder.model import Article, Collection, Page
+from builder.model import Article, Collection, LanguageSite, Page
 from builder.pipeline import (
     BuildReport,
     Project,
@@ -76,16 +76,19 @@ class LiveSite:
             return self._fallback(started)
         return self._rebuild_articles(articles, started)
 
-    def _edited_articles(self, changed: set[Path]) -> list[Page] | None:
-        """The articles and collections behind the changed files, or None when a full build
-        is needed (a file added or removed, config, theme, a language home)."""
+    def _edited_articles(self, changed: set[Path]) -> list[Page | LanguageSite] | None:
+        """The articles, collections and language homes behind the changed files, or None
+        when a full build is needed (a file added or removed, config, theme)."""
         if self.project is None:
             return None
-        by_source: dict[Path, Page] = {}
+        by_source: dict[Path, Page | LanguageSite] = {}
+        content_dir = self.project.config.content_dir
         for site in self.project.sites.values():
             by_source.update((page.source, page) for page in site.articles)
             by_source.update((c.source, c) for c in site.all_collections()
                              if c.source.name == content.INDEX)
+            if site.source_rel:
+                by_source[content_dir / site.lang / content.INDEX] = site
         found = []
         for path in changed:
             if _is_noise(path):
@@ -96,11 +99,15 @@ class LiveSite:
             found.append(article)
         return found
 
-    def _rebuild_articles(self, articles: list[Page], started: float) -> RebuildResult:
+    def _rebuild_articles(self, articles: list[Page | LanguageSite],
+                          started: float) -> RebuildResult:
         assert self.project is not None and self.writer is not None
         problems: list[Problem] = []
         targets: set[str] = set()
         for article in articles:
+            if isinstance(article, LanguageSite):
+                self._reread_home(article, problems, targets)
+                continue
             if isinstance(article, Collection):
                 if not self._reread_collection(article, problems, targets):
                     return self._fallback(started)
@@ -116,11 +123,12 @@ class LiveSite:
             _copy_fields(fresh, article)
             problems.extend(self._render_markdown(article))
             targets.update(self._dependents(article, summary_changed))
-        problems.extend(self._recheck_links_into({page_key(a) for a in articles}))
+        problems.extend(self._recheck_links_into({self._key(a) for a in articles}))
         if any(not p.warning for p in problems):
             return RebuildResult(False, [], problems, time.perf_counter() - started)
         pages = self._render(targets)
-        self.pending_search.update(a.lang for a in articles)  # collections are searchable too
+        # collections are searchable too; a language home is not
+        self.pending_search.update(a.lang for a in articles if not isinstance(a, LanguageSite))
         return RebuildResult(False, pages, problems, time.perf_counter() - started)
 
     def _reread_collection(self, collection: Collection, problems: list[Problem],
@@ -154,6 +162,42 @@ class LiveSite:
                 stack.extend(child.children)
         return True
 
+    def _key(self, page: Page | LanguageSite) -> str:
+        assert self.project is not None
+        if isinstance(page, LanguageSite):
+            return str(self.project.config.content_dir / page.lang / content.INDEX)
+        return page_key(page)
+
+    def _reread_home(self, site: LanguageSite, problems: list[Problem],
+                     targets: set[str]) -> None:
+        """Re-read `content/<lang>/_index.md`: its title, description and intro show on the
+        language's home page only."""
+        assert self.project is not None
+        source = self.project.config.content_dir / site.lang / content.INDEX
+        fresh = content.read_index(self.project.config, source, "", problems)
+        if fresh is None:
+            return
+        site.title = fresh.title or self.project.config.title_for(site.lang)
+        site.description = fresh.description
+        site.intro_text, site.intro_line = fresh.body, fresh.body_line
+        key = self._key(site)
+        job = PageJob(key, site.lang, site.url, site.source_rel or key, site.intro_text,
+                      site.intro_line)
+        output = render_one(self._markdown_renderer(site.lang), job, self.project.links)
+        site.intro_html = output.html
+        self.project.anchors[key] = output.anchors
+        self.project.anchor_checks[key] = (job.shown, output.checks)
+        problems.extend(output.problems)
+        problems.extend(check_anchors(job.shown, output.checks, self.project.anchors))
+        targets.add(f"home:{site.lang}")
+
+    def _markdown_renderer(self, lang: str) -> MarkdownRenderer:
+        assert self.project is not None
+        renderer = self.md.get(lang)
+        if renderer is None:
+            renderer = self.md[lang] = make_renderer(markdown_strings(self.project.theme, lang))
+        return renderer
+
     def _resort(self, collection: Collection) -> None:
         assert self.project is not None
         siblings = (collection.parent.children if collection.parent is not None
@@ -167,10 +211,7 @@ class LiveSite:
 
     def _render_markdown(self, article: Page) -> list[Problem]:
         assert self.project is not None
-        renderer = self.md.get(article.lang)
-        if renderer is None:
-            strings = markdown_strings(self.project.theme, article.lang)
-            renderer = self.md[article.lang] = make_renderer(strings)
+        renderer = self._markdown_renderer(article.lang)
         key = page_key(article)
         job = PageJob(key, article.lang, article.url, article.source_rel, article.body_text,
                       article.body_line)

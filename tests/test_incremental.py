@@ -367,3 +367,32 @@ def test_a_collection_body_edit_rewrites_only_the_collection_page(
     assert not result.full
     assert rewritten(live.out_dir) == {"ru/oplata/index.html"}
     assert "Как платить за сервис." in page(live.out_dir, "ru/oplata/index.html")
+
+
+def test_a_language_home_edit_rewrites_only_that_home_page(
+    live: LiveSite, project: Path, tmp_path: Path
+) -> None:
+    source = (project / "content/ru/_index.md").resolve()
+    age_everything(live.out_dir)
+    source.write_text("---\ntitle: Справочный центр\ndescription: Ответы бухгалтеру\n---\n"
+                      "Здесь [сроки](nds/a.md#sroki) и **всё** о налогах.\n", encoding="utf-8")
+    result = live.rebuild({source})
+    assert not result.full and result.problems == []
+    assert rewritten(live.out_dir) == {"ru/index.html"}
+    home = page(live.out_dir, "ru/index.html")
+    assert "Справочный центр" in home and "<strong>всё</strong>" in home
+    fresh = LiveSite(project / "config.yml", tmp_path / "fresh")
+    fresh.full_build()
+    assert home == page(fresh.out_dir, "ru/index.html")
+
+
+def test_a_broken_link_in_a_language_home_is_reported_and_changes_nothing(
+    live: LiveSite, project: Path
+) -> None:
+    source = (project / "content/ru/_index.md").resolve()
+    before = page(live.out_dir, "ru/index.html")
+    source.write_text("---\ntitle: Справка\n---\nСм. [статью](nds/gone.md).\n", encoding="utf-8")
+    result = live.rebuild({source})
+    assert not result.full
+    assert [p.line for p in result.problems if not p.warning] == [4]
+    assert page(live.out_dir, "ru/index.html") == before
