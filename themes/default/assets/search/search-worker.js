@@ -1,9 +1,9 @@
 /*
  * The search Web Worker. Its URL's hash (set by search-ui.js) carries the hashed URLs of
- * lunr, lunr-languages and search-core.js and the index folder. The title index and the four
- * scripts are all fetched at once when the worker starts; the scripts then run in order from
- * blob: URLs (plain importScripts fetches them one after another, which was a third of a cold
- * first result). Then HelpCenterSearchCore.Backend answers the page's messages; messages that
+ * lunr, lunr-languages and the search modules (search-words, -plan, -engine, -backend) and the
+ * index folder. The title index and the scripts are all fetched at once when the worker
+ * starts; the scripts then run in order from blob: URLs (plain importScripts fetches them one
+ * after another, which was a third of a cold first result). Then HelpCenterSearchCore.Backend answers the page's messages; messages that
  * arrive earlier wait in a queue. Index loading never runs on the page's main thread.
  */
 /* global importScripts, HelpCenterSearchCore, lunr */

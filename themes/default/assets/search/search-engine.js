@@ -1,0 +1,346 @@
+/*
+ * The search engine of one language: the title index answers at once, the body index joins
+ * when it has loaded; results are ranked per page, grouped for display, retried in the other
+ * keyboard layout when the words are unknown, and given snippets. DOM-free: it runs in the
+ * search Web Worker, on the page, and in node (tests, benchmarks, `build.py search`).
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory(require("./search-words.js"), require("./search-plan.js"));
+  } else {
+    // In the worker (and the on-page fallback) the parts share one namespace, loaded in order:
+    // search-words.js, search-plan.js, search-engine.js, search-backend.js.
+    var core = (root.HelpCenterSearchCore = root.HelpCenterSearchCore || {});
+    var exported = factory(core, core);
+    for (var name in exported) core[name] = exported[name];
+  }
+})(typeof self !== "undefined" ? self : this, function (words, plan) {
+  "use strict";
+  var normalizeText = words.normalizeText;
+  var tokenize = words.tokenize;
+  var switchLayout = words.switchLayout;
+  var Words = words.Words;
+  var registerPipeline = words.registerPipeline;
+  var MIN_PREFIX = plan.MIN_PREFIX;
+  var clausesFor = plan.clausesFor;
+  var queryIndex = plan.queryIndex;
+  var matchKind = plan.matchKind;
+  var termMasks = plan.termMasks;
+  var countBits = plan.countBits;
+  var Vocabulary = plan.Vocabulary;
+  var planQuery = plan.plan;
+
+  function Engine(lunr, head) {
+    this.lunr = lunr;
+    this.head = head;
+    this.docs = head.docs;
+    this.paths = head.paths;
+    this.textShard = head.textShard;
+    this.words = Words(lunr, head.stopWords);
+    registerPipeline(lunr, this.words);
+    this.pageOf = [];
+    this.pageKeys = new Map();
+    this.addPages(head.docs);
+    this.indexes = [lunr.Index.load(head.index)];
+    this.vocabulary = new Vocabulary();
+    this.vocabulary.addIndex(this.indexes[0]);
+  }
+
+  /** Documents of one page (its intro and sections) share a page number: its URL sans anchor. */
+  Engine.prototype.addPages = function (docs) {
+    for (var i = 0; i < docs.length; i++) {
+      var url = docs[i][1].split("#")[0];
+      var key = this.pageKeys.get(url);
+      if (key === undefined) {
+        key = this.pageKeys.size;
+        this.pageKeys.set(url, key);
+      }
+      this.pageOf.push(key);
+    }
+  };
+
+  Engine.prototype.addBody = function (body) {
+    this.docs = this.docs.concat(body.docs);
+    this.addPages(body.docs);
+    var index = this.lunr.Index.load(body.index);
+    this.indexes.push(index);
+    this.vocabulary.addIndex(index);
+  };
+
+  Engine.prototype.plan = function (text, options) {
+    return planQuery(this.words, text, options, this.vocabulary);
+  };
+
+  /**
+   * Rank pages for one plan. Every matched document gets its title-index score (article
+   * intros and collections only) and its body-index score; an article's candidates are its
+   * matched documents, each credited with the article's title score and title matches; the
+   * best candidate stands for the article. Order: query words covered, then covered by exact
+   * (or prefix) matches, then score, then document number.
+   */
+  Engine.prototype.rank = function (planned, headOnly) {
+    var masksOf = termMasks(planned.parts);
+    var hits = new Map();
+    var indexes = headOnly ? this.indexes.slice(0, 1) : this.indexes;
+    for (var n = 0; n < indexes.length; n++) {
+      var results = queryIndex(this.lunr, indexes[n], clausesFor(planned.clauses, n));
+      for (var r = 0; r < results.length; r++) {
+        var result = results[r];
+        var hit = hits.get(result.ref);
+        if (hit === undefined) {
+          hit = { ref: Number(result.ref), head: 0, body: 0, headExact: 0, headAny: 0, bodyExact: 0, bodyAny: 0 };
+          hits.set(result.ref, hit);
+        }
+        var exact = 0;
+        var any = 0;
+        for (var term in result.matchData.metadata) {
+          var masks = masksOf(term);
+          exact |= masks[0];
+          any |= masks[1];
+        }
+        if (n === 0) {
+          hit.head += result.score;
+          hit.headExact |= exact;
+          hit.headAny |= any;
+        } else {
+          hit.body += result.score;
+          hit.bodyExact |= exact;
+          hit.bodyAny |= any;
+        }
+      }
+    }
+    return this.rankPages(hits);
+  };
+
+  /** The best candidate of every page among the matched documents, best page first. */
+  Engine.prototype.rankPages = function (hits) {
+    var pageOf = this.pageOf;
+    var docs = this.docs;
+    var pages = new Map();
+    hits.forEach(function (hit) {
+      var key = pageOf[hit.ref];
+      var page = pages.get(key);
+      if (page === undefined) {
+        page = { intro: null, docs: [] };
+        pages.set(key, page);
+      }
+      if (!docs[hit.ref][3]) page.intro = hit;
+      page.docs.push(hit);
+    });
+    var ranked = [];
+    pages.forEach(function (page) {
+      var intro = page.intro;
+      var titleExact = intro ? intro.headExact : 0;
+      var titleAny = intro ? intro.headAny : 0;
+      var titleScore = intro ? intro.head : 0;
+      var best = null;
+      for (var i = 0; i < page.docs.length; i++) {
+        var hit = page.docs[i];
+        var candidate = {
+          ref: hit.ref,
+          score: titleScore + hit.body,
+          exact: countBits(titleExact | hit.bodyExact),
+          covered: countBits(titleAny | hit.bodyAny),
+        };
+        if (!best || compare(candidate, best) < 0) best = candidate;
+      }
+      ranked.push(best);
+    });
+    ranked.sort(compare);
+    return ranked;
+  };
+
+  function compare(a, b) {
+    return b.covered - a.covered || b.exact - a.exact || b.score - a.score || a.ref - b.ref;
+  }
+
+  /** The first `limit` ranked pages, described for display. */
+  Engine.prototype.group = function (ranked, limit) {
+    var self = this;
+    return ranked.slice(0, limit).map(function (hit) {
+      return self.describe(hit);
+    });
+  };
+
+  Engine.prototype.describe = function (hit) {
+    var doc = this.docs[hit.ref];
+    return {
+      ref: hit.ref,
+      kind: doc[0] === "c" ? "collection" : "article",
+      url: doc[1],
+      title: doc[2],
+      heading: doc[3],
+      path: this.paths[doc[4]] || "",
+      source: doc[5],
+      score: Math.round(hit.score * 10000) / 10000,
+      exact: hit.exact,
+      covered: hit.covered,
+    };
+  };
+
+  /**
+   * Search one query text. `typing`: the last word may be unfinished (type-ahead). When nothing
+   * matches exactly, the text re-typed in the other keyboard layout is tried and, if it finds
+   * more, returned with `switched` set to that text.
+   */
+  Engine.prototype.search = function (text, options) {
+    options = options || {};
+    var limit = options.limit || 10;
+    var planned = this.plan(text, options);
+    var ranked = null;
+    if (options.typing && this.indexes.length > 1) {
+      // Type-ahead: when titles alone fill the list with pages matching every word, the
+      // body index (ten times the postings) would only reorder below the fold; skip it.
+      ranked = this.rank(planned, true);
+      var top = ranked[0];
+      if (!(top && top.exact === planned.parts.length && ranked.length >= limit)) ranked = null;
+    }
+    if (!ranked) ranked = this.rank(planned);
+    var bestExact = ranked.length ? ranked[0].exact : 0;
+    var switched = null;
+    if (bestExact < planned.parts.length) {
+      var other = this.switchUnknown(text, options);
+      if (other !== null) {
+        var otherPlan = this.plan(other, options);
+        var otherRanked = this.rank(otherPlan);
+        // compared as shares: "в" is a stop word, "d" was a word of its own
+        var share = bestExact / Math.max(1, planned.parts.length);
+        if (otherRanked.length && otherRanked[0].exact / Math.max(1, otherPlan.parts.length) > share) {
+          planned = otherPlan;
+          ranked = otherRanked;
+          switched = other;
+        }
+      }
+    }
+    return {
+      query: text,
+      switched: switched,
+      words: planned.parts,
+      total: ranked.length,
+      results: this.group(ranked, limit),
+    };
+  };
+
+  /** Is every word of this chunk of the query a known term (or, while typing, a prefix)? */
+  Engine.prototype.knownWords = function (chunk, last) {
+    var self = this;
+    var words = tokenize(chunk);
+    var known = 0;
+    words.forEach(function (word, i) {
+      var prefix = last && i === words.length - 1;
+      if (self.words.isStop(word) || self.vocabulary.has(self.words.stem(word))) known++;
+      else if (prefix && word.length >= MIN_PREFIX && self.vocabulary.hasPrefix(word)) known++;
+    });
+    return { known: known, total: words.length };
+  };
+
+  /**
+   * The query with each unknown whitespace-separated chunk re-typed in the other keyboard
+   * layout when that makes it known; null when nothing changes. Chunk by chunk, because a
+   * reader in the wrong layout garbles the Russian words while "Kubernetes" stays right;
+   * before tokenizing, because ",fkfyc" needs its comma (б).
+   */
+  Engine.prototype.switchUnknown = function (text, options) {
+    var self = this;
+    var chunks = text.split(/(\s+)/);
+    var changed = false;
+    var lastWord = chunks.length - 1;
+    while (lastWord > 0 && !chunks[lastWord].trim()) lastWord--;
+    var scores = chunks.map(function (chunk, i) {
+      if (!chunk.trim()) return null;
+      var typing = !!(options && options.typing) && i === lastWord;
+      var mine = self.knownWords(chunk, typing);
+      var other = switchLayout(chunk);
+      var theirs = self.knownWords(other, typing);
+      return {
+        other: other,
+        mine: mine.total ? mine.known / mine.total : 0,
+        theirs: theirs.total ? theirs.known / theirs.total : 0,
+      };
+    });
+    // A chunk switches when that makes more of it known; once one has, a tie ("d" is a term
+    // and "в" a stop word) switches too, since the whole query was typed in one layout.
+    var out = chunks.map(function (chunk, i) {
+      var sc = scores[i];
+      if (sc && sc.mine < 1 && sc.theirs > sc.mine) {
+        changed = true;
+        return sc.other;
+      }
+      return chunk;
+    });
+    if (!changed) return null;
+    return out
+      .map(function (chunk, i) {
+        var sc = scores[i];
+        return sc && chunk !== sc.other && sc.theirs > 0 && sc.theirs >= sc.mine ? sc.other : chunk;
+      })
+      .join("");
+  };
+
+  Engine.prototype.shardOf = function (ref) {
+    return Math.floor(ref / this.textShard);
+  };
+
+  /** Does a text word (normalised) answer one of the query words? */
+  Engine.prototype.wordMatches = function (parts, word) {
+    if (this.words.isStop(word)) return false;
+    var stem = this.words.stem(word);
+    for (var i = 0; i < parts.length; i++) {
+      if (matchKind(parts[i], stem) > 0 || (parts[i].prefix && word.indexOf(parts[i].word) === 0)) return true;
+    }
+    return false;
+  };
+
+  /**
+   * A window of `text` around the densest matches, as segments [{text, hit}] for the caller to
+   * render safely (no HTML is built here).
+   */
+  Engine.prototype.snippet = function (text, parts, length) {
+    length = length || 180;
+    var spans = [];
+    var re = /[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff\u00ad\u0300-\u036f]+/g;
+    var m;
+    while ((m = re.exec(text))) {
+      var word = normalizeText(m[0]);
+      if (word && this.wordMatches(parts, word)) spans.push([m.index, m.index + m[0].length]);
+    }
+    var start = 0;
+    if (spans.length) {
+      var best = 0;
+      var bestCount = -1;
+      for (var i = 0; i < spans.length; i++) {
+        var count = 0;
+        for (var j = i; j < spans.length && spans[j][1] - spans[i][0] <= length; j++) count++;
+        if (count > bestCount) {
+          bestCount = count;
+          best = i;
+        }
+      }
+      start = Math.max(0, spans[best][0] - 40);
+      var space = text.lastIndexOf(" ", start);
+      if (start > 0 && space > start - 20) start = space + 1;
+    }
+    var end = Math.min(text.length, start + length);
+    var cut = text.indexOf(" ", end);
+    if (end < text.length && cut > 0 && cut < end + 20) end = cut;
+    var segments = [];
+    var pos = start;
+    spans.forEach(function (s) {
+      if (s[1] <= start || s[0] >= end) return;
+      if (s[0] > pos) segments.push({ text: text.slice(pos, s[0]), hit: false });
+      segments.push({ text: text.slice(Math.max(s[0], pos), s[1]), hit: true });
+      pos = s[1];
+    });
+    if (pos < end) segments.push({ text: text.slice(pos, end), hit: false });
+    if (start > 0) segments.unshift({ text: "…", hit: false });
+    if (end < text.length) segments.push({ text: "…", hit: false });
+    return segments;
+  };
+
+  return {
+    Engine: Engine,
+    createEngine: function (lunr, head) {
+      return new Engine(lunr, head);
+    },
+  };
+});

@@ -1,0 +1,125 @@
+/*
+ * Search word rules, shared by the index (builder/search_lang.py does the same, and
+ * tests/test_search_parity.py checks every word of the corpora) and the query: NFC, lower case,
+ * ё→е, tokens of [0-9a-z À-ɏ Ѐ-ӿ], stop words from the index file, the Russian snowball stemmer
+ * for all-Cyrillic words and lunr's Porter for a-z words; plus the ru ⇄ en keyboard layout
+ * switch and the edit distance that typo correction uses.
+ */
+(function (root, factory) {
+  if (typeof module === "object" && module.exports) {
+    module.exports = factory();
+  } else {
+    // In the worker (and the on-page fallback) the parts share one namespace, loaded in order:
+    // search-words.js, search-plan.js, search-engine.js, search-backend.js.
+    var core = (root.HelpCenterSearchCore = root.HelpCenterSearchCore || {});
+    var exported = factory();
+    for (var name in exported) core[name] = exported[name];
+  }
+})(typeof self !== "undefined" ? self : this, function () {
+  "use strict";
+  var TOKEN_RE = /[0-9a-z\u00c0-\u024f\u0400-\u04ff]+/g;
+  var INVISIBLE_RE = /[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g;
+  var CYRILLIC_RE = /^[\u0400-\u04ff]+$/;
+  var LATIN_RE = /^[a-z]+$/;
+  var WORD_CHAR_RE = /[0-9a-z\u00c0-\u024f\u0400-\u04ff]$/;
+
+  var EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,.";
+  var RU_KEYS = "ёйцукенгшщзхъфывапролджэячсмитьбю";
+
+  function normalizeText(text) {
+    return String(text).normalize("NFC").toLowerCase().replace(INVISIBLE_RE, "").replace(/ё/g, "е");
+  }
+
+  function tokenize(text) {
+    return normalizeText(text).match(TOKEN_RE) || [];
+  }
+
+  /** Re-type `text` as if the keyboard had been in the other layout (ru ⇄ en). */
+  function switchLayout(text) {
+    var lower = String(text).toLowerCase();
+    var cyrillic = (lower.match(/[\u0400-\u04ff]/g) || []).length;
+    var latin = (lower.match(/[a-z]/g) || []).length;
+    var from = cyrillic > latin ? RU_KEYS : EN_KEYS;
+    var to = cyrillic > latin ? EN_KEYS : RU_KEYS;
+    var out = "";
+    for (var i = 0; i < lower.length; i++) {
+      var at = from.indexOf(lower[i]);
+      out += at >= 0 ? to[at] : lower[i];
+    }
+    return out;
+  }
+
+  /** Edit distance counting a swap of neighbours as one edit; limit+1 once it exceeds limit. */
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) return limit + 1;
+    var before = null;
+    var prev = [];
+    for (var j = 0; j <= b.length; j++) prev.push(j);
+    for (var i = 1; i <= a.length; i++) {
+      var cur = [i];
+      var best = i;
+      for (var k = 1; k <= b.length; k++) {
+        var v = Math.min(prev[k] + 1, cur[k - 1] + 1, prev[k - 1] + (a[i - 1] === b[k - 1] ? 0 : 1));
+        if (before && k > 1 && a[i - 1] === b[k - 2] && a[i - 2] === b[k - 1]) v = Math.min(v, before[k - 2] + 1);
+        cur.push(v);
+        if (v < best) best = v;
+      }
+      if (best > limit) return limit + 1;
+      before = prev;
+      prev = cur;
+    }
+    return prev[b.length];
+  }
+
+  /** Word rules bound to one lunr instance (its stemmers) and one index's stop words. */
+  function Words(lunr, stopWords) {
+    var stops = new Set(stopWords || []);
+    var cache = new Map();
+    function stem(word) {
+      var hit = cache.get(word);
+      if (hit !== undefined) return hit;
+      var out = word;
+      if (CYRILLIC_RE.test(word)) out = lunr.ru.stemmer(word);
+      else if (LATIN_RE.test(word)) out = lunr.stemmer(new lunr.Token(word)).toString();
+      cache.set(word, out);
+      return out;
+    }
+    return {
+      stem: stem,
+      isStop: function (word) {
+        return stops.has(word);
+      },
+      /** The index term of one word, or null for a stop word (same as search_lang.index_terms). */
+      term: function (word) {
+        return stops.has(word) ? null : stem(word);
+      },
+    };
+  }
+
+  /** Register `hc-term`, the search pipeline the index files name, before lunr.Index.load. */
+  function registerPipeline(lunr, words) {
+    var fn = function (token) {
+      var found = tokenize(token.toString());
+      if (!found.length) return undefined;
+      var term = words.term(found[0]);
+      if (term === null) return undefined;
+      return token.update(function () {
+        return term;
+      });
+    };
+    // Set directly rather than with registerFunction, which warns when a second language's
+    // engine replaces the first one's function in the same page or node process.
+    fn.label = "hc-term";
+    lunr.Pipeline.registeredFunctions["hc-term"] = fn;
+  }
+
+  return {
+    WORD_CHAR_RE: WORD_CHAR_RE,
+    normalizeText: normalizeText,
+    tokenize: tokenize,
+    switchLayout: switchLayout,
+    distance: distance,
+    Words: Words,
+    registerPipeline: registerPipeline,
+  };
+});
