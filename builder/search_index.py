@@ -360,7 +360,7 @@ def load_index(serialized: dict[str, Any]) -> Any:
 def run_clauses(
     index: Any, clauses: Sequence[dict[str, Any]]
 ) -> list[tuple[str, float, list[str]]]:
-    """lunr.py's results for the clauses search-core.js plans (its `runClauses`): the Python
+    """lunr.py's results for the clauses search-plan.js plans (its `runClauses`): the Python
     half of the parity test, (ref, score, matched terms) in lunr's order."""
     if not clauses:
         return []

@@ -1,6 +1,6 @@
 """Words as the search index sees them: tokens, ё folding, stop words and stemmers.
 
-The browser repeats every step here in `themes/default/assets/search/search-core.js`
+The browser repeats every step here in `themes/default/assets/search/search-words.js`
 (`normalizeWord`); `tests/test_search_parity.py` runs both over every word of the corpora and
 requires the same terms. The rules are therefore kept simple enough to state exactly:
 
@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-# Same class, same order, in search-core.js (TOKEN_RE).
+# Same class, same order, in search-words.js (TOKEN_RE).
 TOKEN_RE = re.compile(r"[0-9a-z\u00c0-\u024f\u0400-\u04ff]+")
 _INVISIBLE_RE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CYRILLIC_WORD = re.compile(r"[\u0400-\u04ff]+")
