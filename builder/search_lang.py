@@ -1,8 +1,8 @@
 """Words as the search index sees them: tokens, ё folding, stop words and stemmers.
 
 The browser repeats every step here in `themes/default/assets/search/search-words.js`
-(`normalizeText`, `Words`); `tests/test_search_parity.py` runs both over every word of the corpora and
-requires the same terms. The rules are therefore kept simple enough to state exactly:
+(`normalizeText`, `Words`); `tests/test_search_parity.py` runs both over every word of the
+corpora and requires the same terms. The rules are therefore kept simple enough to state exactly:
 
 - text is NFC-normalised, lower-cased, ё→е; soft hyphens and zero-width characters vanish;
 - a token is a run of ASCII letters and digits, Latin-1/Latin Extended letters and Cyrillic;
