@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Connection, case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chat_server.store.base import Record
 from chat_server.store.schema import failed_searches, ratings
 
 MAX_PAGES_KEPT = 20  # enough for a writer to see where people search from
+T = TypeVar("T")
 
 
 class FeedbackQueries:
-    engine: AsyncEngine
-
-    def _write(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    async def _transaction(self, write: Callable[[Connection], T]) -> T:
         raise NotImplementedError
 
     async def _one(self, query: Any) -> Record | None:
@@ -36,14 +34,15 @@ class FeedbackQueries:
         stamp = int(time.time() * 1000)
         key = (ratings.c.article_id == article_id, ratings.c.reader_id == reader_id)
         values = {"lang": lang, "rating": rating, "commit": commit, "updated_at": stamp}
+
+        def write(conn: Connection) -> None:
+            if conn.execute(update(ratings).where(*key).values(values)).rowcount == 0:
+                conn.execute(ratings.insert().values(
+                    article_id=article_id, reader_id=reader_id, created_at=stamp, **values))
+
         for _attempt in range(2):
             try:
-                async with self._write() as conn:
-                    result = await conn.execute(update(ratings).where(*key).values(values))
-                    if result.rowcount == 0:
-                        await conn.execute(ratings.insert().values(
-                            article_id=article_id, reader_id=reader_id, created_at=stamp,
-                            **values))
+                await self._transaction(write)
                 break
             except IntegrityError:  # a concurrent first rating: the retry updates it
                 continue
@@ -84,25 +83,27 @@ class FeedbackQueries:
     async def record_failed_search(self, lang: str, query: str, page: str) -> Record:
         stamp = int(time.time() * 1000)
         key = (failed_searches.c.lang == lang, failed_searches.c.query == query)
+
+        def write(conn: Connection) -> None:
+            # FOR UPDATE serialises concurrent reports of one query on PostgreSQL so no
+            # page is lost from the list; SQLite has a single writer anyway.
+            row = conn.execute(
+                select(failed_searches).where(*key).with_for_update()).mappings().first()
+            if row is None:
+                conn.execute(failed_searches.insert().values(
+                    lang=lang, query=query, count=1, first_seen=stamp, last_seen=stamp,
+                    pages=json.dumps([page] if page else [], ensure_ascii=False)))
+                return
+            pages = [p for p in json.loads(row["pages"]) if p != page]
+            if page:
+                pages.append(page)
+            conn.execute(update(failed_searches).where(*key).values(
+                count=failed_searches.c.count + 1, last_seen=stamp,
+                pages=json.dumps(pages[-MAX_PAGES_KEPT:], ensure_ascii=False)))
+
         for _attempt in range(2):
             try:
-                async with self._write() as conn:
-                    # FOR UPDATE serialises concurrent reports of one query on PostgreSQL
-                    # so no page is lost from the list; SQLite has a single writer anyway.
-                    row = (await conn.execute(
-                        select(failed_searches).where(*key).with_for_update()
-                    )).mappings().first()
-                    if row is None:
-                        await conn.execute(failed_searches.insert().values(
-                            lang=lang, query=query, count=1, first_seen=stamp, last_seen=stamp,
-                            pages=json.dumps([page] if page else [], ensure_ascii=False)))
-                    else:
-                        pages = [p for p in json.loads(row["pages"]) if p != page]
-                        if page:
-                            pages.append(page)
-                        await conn.execute(update(failed_searches).where(*key).values(
-                            count=failed_searches.c.count + 1, last_seen=stamp,
-                            pages=json.dumps(pages[-MAX_PAGES_KEPT:], ensure_ascii=False)))
+                await self._transaction(write)
                 break
             except IntegrityError:
                 continue
@@ -123,10 +124,9 @@ class FeedbackQueries:
         return [_decode(r) for r in await self._all(query)]
 
     async def answer_failed_search(self, search_id: int, article_id: str | None) -> bool:
-        async with self._write() as conn:
-            result = await conn.execute(update(failed_searches).where(
-                failed_searches.c.id == search_id).values(answered_by=article_id or None))
-        return result.rowcount == 1
+        query = update(failed_searches).where(failed_searches.c.id == search_id).values(
+            answered_by=article_id or None)
+        return await self._transaction(lambda conn: conn.execute(query).rowcount == 1)
 
 
 def _decode(record: Record) -> Record:

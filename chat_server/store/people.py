@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chat_server.store.base import DuplicateError, Record
 from chat_server.store.rows import JSON_FIELDS, now_ms
 from chat_server.store.schema import operators, visitors
 
+T = TypeVar("T")
+
 
 class PeopleQueries:
-    def _write(self) -> contextlib.AbstractAsyncContextManager[AsyncConnection]:
+    async def _transaction(self, write: Callable[[Connection], T]) -> T:
         raise NotImplementedError
 
     async def _one(self, query: Any) -> Record | None:
@@ -29,14 +31,13 @@ class PeopleQueries:
     async def add_operator(
         self, email: str, name: str, password_hash: str, groups: tuple[str, ...] = ()
     ) -> Record:
+        query = operators.insert().values(
+            email=email.strip().lower(), name=name, password_hash=password_hash,
+            groups=",".join(groups), status="away", seen_at=0, disabled=False,
+            created_at=now_ms())
         try:
-            async with self._write() as conn:
-                result = await conn.execute(operators.insert().values(
-                    email=email.strip().lower(), name=name, password_hash=password_hash,
-                    groups=",".join(groups), status="away", seen_at=0, disabled=False,
-                    created_at=now_ms(),
-                ))
-                new_id = result.inserted_primary_key[0]
+            new_id = await self._transaction(
+                lambda conn: conn.execute(query).inserted_primary_key[0])
         except IntegrityError as exc:
             raise DuplicateError(f"an operator with email {email!r} exists") from exc
         found = await self.get_operator(new_id)
@@ -56,10 +57,8 @@ class PeopleQueries:
     async def update_operator(self, operator_id: int, **fields: Any) -> None:
         if "groups" in fields:
             fields["groups"] = ",".join(fields["groups"])
-        async with self._write() as conn:
-            await conn.execute(
-                update(operators).where(operators.c.id == operator_id).values(**fields)
-            )
+        query = update(operators).where(operators.c.id == operator_id).values(**fields)
+        await self._transaction(lambda conn: conn.execute(query))
 
     # --- visitors ------------------------------------------------------------------------
     async def get_visitor(self, visitor_id: str) -> Record | None:
@@ -69,9 +68,9 @@ class PeopleQueries:
         found = await self.get_visitor(visitor_id)
         if found:
             return found
+        query = visitors.insert().values(_new_visitor(visitor_id))
         with contextlib.suppress(IntegrityError):  # another tab created it meanwhile
-            async with self._write() as conn:
-                await conn.execute(visitors.insert().values(_new_visitor(visitor_id)))
+            await self._transaction(lambda conn: conn.execute(query))
         found = await self.get_visitor(visitor_id)
         assert found is not None
         return found
@@ -81,11 +80,9 @@ class PeopleQueries:
         found = await self._one(query)
         if found:
             return found
+        insert = visitors.insert().values({**_new_visitor(new_id), "user_id": user_id})
         with contextlib.suppress(IntegrityError):
-            async with self._write() as conn:
-                await conn.execute(
-                    visitors.insert().values({**_new_visitor(new_id), "user_id": user_id})
-                )
+            await self._transaction(lambda conn: conn.execute(insert))
         found = await self._one(query)
         assert found is not None
         return found
@@ -95,8 +92,8 @@ class PeopleQueries:
             if name in fields:
                 fields[name] = json.dumps(fields[name], ensure_ascii=False, sort_keys=True)
         fields["last_seen"] = now_ms()
-        async with self._write() as conn:
-            await conn.execute(update(visitors).where(visitors.c.id == visitor_id).values(**fields))
+        query = update(visitors).where(visitors.c.id == visitor_id).values(**fields)
+        await self._transaction(lambda conn: conn.execute(query))
 
 
 def _new_visitor(visitor_id: str) -> dict[str, Any]:

@@ -1,0 +1,249 @@
+"""Store queries for conversations and their messages (mixed into SqlStore).
+
+Writes are plain functions of a sync `Connection`, run in one transaction by `_transaction`:
+on SQLite by the writer thread, on PostgreSQL through `run_sync` on the async connection.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chat_server.store import sqlite_messages
+from chat_server.store.base import Record
+from chat_server.store.rows import now_ms, to_record
+from chat_server.store.schema import attachments, conversations, messages, visitors
+
+T = TypeVar("T")
+
+
+class MessageQueries:
+    engine: AsyncEngine
+    is_sqlite: bool
+
+    async def _transaction(self, write: Callable[[Connection], T]) -> T:
+        raise NotImplementedError
+
+    async def _one(self, query: Any) -> Record | None:
+        raise NotImplementedError
+
+    async def _all(self, query: Any) -> list[Record]:
+        raise NotImplementedError
+
+    async def start_conversation(
+        self, visitor_id: str, client_id: str, body: str, **fields: Any
+    ) -> tuple[Record, Record, bool]:
+        """Create a conversation with its first message; a resend returns the original."""
+        if "context" in fields:
+            fields["context"] = json.dumps(fields["context"], ensure_ascii=False)
+        try:
+            return await self._transaction(functools.partial(
+                _start, visitor_id=visitor_id, client_id=client_id, body=body, fields=fields))
+        except IntegrityError:  # the same client id raced in from another tab (PostgreSQL)
+            existing = await self._one(_by_client("visitor", visitor_id, client_id))
+            if existing is None:
+                raise
+        conversation = await self.get_conversation(existing["conversation_id"])
+        assert conversation is not None
+        return conversation, existing, False
+
+    async def add_message(
+        self,
+        conversation_id: int,
+        author_kind: str,
+        author_id: str,
+        body: str,
+        client_id: str | None = None,
+        internal: bool = False,
+        attachment_id: str | None = None,
+    ) -> tuple[Record, bool]:
+        """Append a message (idempotent by client id); returns (message, created)."""
+        message, created, _conversation = await self.post_message(
+            conversation_id, author_kind, author_id, body, client_id, internal, attachment_id)
+        return message, created
+
+    async def post_message(
+        self,
+        conversation_id: int,
+        author_kind: str,
+        author_id: str,
+        body: str,
+        client_id: str | None = None,
+        internal: bool = False,
+        attachment_id: str | None = None,
+    ) -> tuple[Record, bool, Record]:
+        """Append a message: (message, created, the conversation after it). A resend of a
+        client id returns the original message."""
+        fields = {"conversation_id": conversation_id, "author_kind": author_kind,
+                  "author_id": author_id, "internal": internal, "body": body,
+                  "client_id": client_id, "created_at": now_ms(),
+                  "attachment_id": attachment_id}
+        write = sqlite_messages.post if self.is_sqlite else post_core
+        try:
+            return await self._transaction(functools.partial(write, fields=fields))
+        except IntegrityError as exc:
+            raise LookupError(f"no conversation {conversation_id}") from exc
+
+    async def get_conversation(self, conversation_id: int) -> Record | None:
+        query = select(conversations).where(conversations.c.id == conversation_id)
+        return await self._one(query)
+
+    async def update_conversation(self, conversation_id: int, **fields: Any) -> Record:
+        if "context" in fields:
+            fields["context"] = json.dumps(fields["context"], ensure_ascii=False)
+        fields.setdefault("updated_at", now_ms())
+        query = update(conversations).where(conversations.c.id == conversation_id).values(
+            **fields).returning(*conversations.c)
+        found = await self._transaction(lambda conn: _first(conn, query))
+        if found is None:
+            raise LookupError(f"no conversation {conversation_id}")
+        return found
+
+    async def visitor_conversations(self, visitor_id: str) -> list[Record]:
+        return await self._all(select(conversations).where(
+            conversations.c.visitor_id == visitor_id).order_by(conversations.c.id.desc()))
+
+    async def inbox(self, view: str, operator_id: int, limit: int = 100) -> list[Record]:
+        query = (
+            select(conversations, visitors.c.name.label("visitor_name"),
+                   visitors.c.email.label("visitor_email"))
+            .join(visitors, visitors.c.id == conversations.c.visitor_id)
+            .where(*_inbox_filter(view, operator_id))
+            .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
+            .limit(limit)
+        )
+        return await self._all(query)
+
+    async def inbox_counts(self, operator_id: int) -> dict[str, int]:
+        counts = {}
+        async with self.engine.connect() as conn:
+            for view in ("unassigned", "mine", "open", "closed"):
+                query = select(func.count()).select_from(conversations).where(
+                    *_inbox_filter(view, operator_id))
+                counts[view] = (await conn.execute(query)).scalar_one()
+        return counts
+
+    async def messages_after(
+        self, conversation_id: int, after_id: int = 0, internal: bool = False, limit: int = 500
+    ) -> list[Record]:
+        query = select(messages).where(
+            messages.c.conversation_id == conversation_id, messages.c.id > after_id
+        )
+        if not internal:
+            query = query.where(messages.c.internal.is_(False))
+        return await self._all(query.order_by(messages.c.id).limit(limit))
+
+    async def add_attachment(self, record: Record) -> None:
+        query = attachments.insert().values(**record, created_at=now_ms())
+        await self._transaction(lambda conn: conn.execute(query))
+
+    async def get_attachments(self, ids: list[str]) -> dict[str, Record]:
+        if not ids:
+            return {}
+        rows = await self._all(select(attachments).where(attachments.c.id.in_(ids)))
+        return {row["id"]: row for row in rows}
+
+    async def mark_read(self, conversation_id: int, side: str, message_id: int) -> int:
+        column = {"visitor": conversations.c.visitor_read_id,
+                  "operator": conversations.c.operator_read_id}[side]
+        where = conversations.c.id == conversation_id
+
+        def write(conn: Connection) -> int:
+            # Read marks only move forward, whatever order the frames arrive in.
+            conn.execute(update(conversations).where(where, column < message_id).values(
+                {column.name: message_id}))
+            return int(conn.execute(select(column).where(where)).scalar_one_or_none() or 0)
+
+        return await self._transaction(write)
+
+
+# --- writes: functions of a sync connection, inside the caller's transaction ---------------
+def post_core(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
+    """`sqlite_messages.post` for PostgreSQL, where several processes write at once."""
+    conversation_id = fields["conversation_id"]
+    where = conversations.c.id == conversation_id
+    # Lock the conversation's row first: its messages then get ids in commit order and
+    # "resume after id N" never skips one.
+    locked = conn.execute(update(conversations).where(where).values(
+        updated_at=fields["created_at"]))
+    if locked.rowcount != 1:
+        raise LookupError(f"no conversation {conversation_id}")
+    insert = pg_insert(messages).values(**fields).on_conflict_do_nothing().returning(
+        messages.c.id)
+    new_id = conn.execute(insert).scalar_one_or_none()
+    if new_id is None:  # a resend: the original message
+        existing = _first(conn, _by_client(fields["author_kind"], fields["author_id"],
+                                           fields["client_id"]))
+        conversation = _first(conn, select(conversations).where(where))
+        if existing is None or conversation is None:
+            raise LookupError(f"no conversation {conversation_id}")
+        return existing, False, conversation
+    values: dict[str, Any] = {"updated_at": fields["created_at"]}
+    if not fields["internal"]:  # a note is not what the reader last saw
+        values.update(last_author=fields["author_kind"], last_message_id=new_id)
+    conversation = _first(conn, update(conversations).where(where).values(**values).returning(
+        *conversations.c))
+    assert conversation is not None
+    return {**fields, "id": new_id}, True, conversation
+
+
+def _start(conn: Connection, visitor_id: str, client_id: str, body: str,
+           fields: dict[str, Any]) -> tuple[Record, Record, bool]:
+    existing = _first(conn, _by_client("visitor", visitor_id, client_id))
+    if existing is not None:
+        message, created = existing, False
+    else:
+        stamp = now_ms()
+        result = conn.execute(conversations.insert().values(
+            visitor_id=visitor_id, status="open", created_at=stamp, updated_at=stamp,
+            **fields))
+        message = _insert_message(conn, result.inserted_primary_key[0], visitor_id, body,
+                                  client_id, stamp)
+        created = True
+    conversation = _first(conn, select(conversations).where(
+        conversations.c.id == message["conversation_id"]))
+    assert conversation is not None
+    return conversation, message, created
+
+
+def _insert_message(conn: Connection, conversation_id: int, visitor_id: str, body: str,
+                    client_id: str, stamp: int) -> Record:
+    """A new conversation's first message, from its reader."""
+    fields = {"conversation_id": conversation_id, "author_kind": "visitor",
+              "author_id": visitor_id, "internal": False, "body": body,
+              "client_id": client_id, "created_at": stamp, "attachment_id": None}
+    message_id = conn.execute(messages.insert().values(**fields)).inserted_primary_key[0]
+    conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(
+        last_author="visitor", last_message_id=message_id))
+    return {**fields, "id": message_id}
+
+
+def _by_client(author_kind: str, author_id: str, client_id: str | None) -> Any:
+    return select(messages).where(
+        messages.c.author_kind == author_kind,
+        messages.c.author_id == author_id,
+        messages.c.client_id == client_id,
+    )
+
+
+def _first(conn: Connection, query: Any) -> Record | None:
+    row = conn.execute(query).mappings().first()
+    return to_record(row) if row else None
+
+
+def _inbox_filter(view: str, operator_id: int) -> list[Any]:
+    c = conversations.c
+    return {
+        "unassigned": [c.status == "open", c.assignee_id.is_(None)],
+        "mine": [c.status == "open", c.assignee_id == operator_id],
+        "open": [c.status == "open"],
+        "closed": [c.status == "closed"],
+        "all": [],
+    }[view]

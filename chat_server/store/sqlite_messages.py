@@ -1,0 +1,78 @@
+"""A message's write on SQLite in plain SQL: the one write on the chat's hot path.
+
+It runs on the writer thread (store/writer.py), inside the batch's transaction, on the
+sqlite3 connection itself: two statements and no SQLAlchemy compilation per message. The
+same write for PostgreSQL, in SQLAlchemy Core, is `post_core` in store/messages.py; the
+store's tests run both.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Connection
+
+from chat_server.store.base import Record
+from chat_server.store.rows import to_record
+
+INSERT = (
+    "INSERT INTO chat_messages (conversation_id, author_kind, author_id, internal, body,"
+    " client_id, created_at, attachment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+# A note is not what the reader last saw: it only touches updated_at.
+TOUCH = "UPDATE chat_conversations SET updated_at = ? WHERE id = ? RETURNING *"
+ANSWER = (
+    "UPDATE chat_conversations SET updated_at = ?, last_author = ?, last_message_id = ?"
+    " WHERE id = ? RETURNING *"
+)
+BY_CLIENT = ("SELECT * FROM chat_messages WHERE author_kind = ? AND author_id = ?"
+             " AND client_id = ?")
+CONVERSATION = "SELECT * FROM chat_conversations WHERE id = ?"
+
+
+def post(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
+    """Insert `fields` as a message; (message, created, the conversation after it). A resend
+    of a client id returns the original. LookupError when there is no such conversation."""
+    raw = conn.connection.driver_connection
+    conversation_id = fields["conversation_id"]
+    try:
+        inserted = _row(raw, INSERT, (
+            conversation_id, fields["author_kind"], fields["author_id"], fields["internal"],
+            fields["body"], fields["client_id"], fields["created_at"], fields["attachment_id"],
+        ))
+    except sqlite3.IntegrityError as exc:  # the foreign key: no such conversation
+        raise LookupError(f"no conversation {conversation_id}") from exc
+    if inserted is None:
+        return _resent(raw, fields)
+    new_id = inserted["id"]
+    if fields["internal"]:
+        conversation = _row(raw, TOUCH, (fields["created_at"], conversation_id))
+    else:
+        conversation = _row(raw, ANSWER, (fields["created_at"], fields["author_kind"], new_id,
+                                          conversation_id))
+    assert conversation is not None  # the insert proved it exists, and nothing deletes
+    return {**fields, "id": new_id}, True, conversation
+
+
+def _resent(raw: sqlite3.Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
+    existing = _row(raw, BY_CLIENT, (fields["author_kind"], fields["author_id"],
+                                     fields["client_id"]))
+    conversation = _row(raw, CONVERSATION, (fields["conversation_id"],))
+    if existing is None or conversation is None:
+        raise LookupError(f"no conversation {fields['conversation_id']}")
+    return existing, False, conversation
+
+
+def _row(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> Record | None:
+    """The first row as a record. The cursor is closed at once: a statement left running
+    would keep the writer's savepoint from being released."""
+    cursor = raw.execute(sql, parameters)
+    try:
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return to_record(zip((column[0] for column in cursor.description), row, strict=True))
+    finally:
+        cursor.close()
