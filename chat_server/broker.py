@@ -63,9 +63,15 @@ class Hub:
         self.by_channel: dict[str, set[Subscriber]] = {}
 
     def deliver(self, channel: str, event: dict[str, Any]) -> None:
-        for subscriber in list(self.by_channel.get(channel, ())):
+        subscribers = self.by_channel.get(channel)
+        if not subscribers:
+            return
+        # One copy for all of the channel's subscribers, so that the frame made of it is
+        # encoded once for all of them (protocol.conversation_frame); nobody changes it.
+        delivered = {**event, "channel": channel}
+        for subscriber in list(subscribers):
             try:
-                subscriber.queue.put_nowait({**event, "channel": channel})
+                subscriber.queue.put_nowait(delivered)
             except asyncio.QueueFull:
                 subscriber.overflowed = True
 

@@ -103,6 +103,7 @@ SERVER_OUT: dict[str, str] = {
 }
 
 PRESENCE_STATES = ("online", "away")
+RENDERED = "_frame"  # where a broker event keeps the frame encoded from it (in-process only)
 
 
 class ProtocolError(Exception):
@@ -161,9 +162,18 @@ def frame(type_: str, **fields: Any) -> str:
 
 def conversation_frame(event: dict[str, Any], own_id: str) -> str | None:
     """The broker events readers and operators get alike: a new message (never echoed to the
-    socket that sent it, which had its ack) and a changed conversation."""
-    if event["kind"] == "message":
-        if event.get("origin") == own_id:
-            return None
-        return frame("message", message=event["message"], conversation=event["conversation"])
-    return frame("conversation", conversation=event["conversation"])
+    socket that sent it, which had its ack) and a changed conversation.
+
+    Every subscriber of a channel gets the same event (broker.Hub.deliver) and the frame is
+    the same for all of them: it is encoded once and kept in the event under RENDERED."""
+    if event["kind"] == "message" and event.get("origin") == own_id:
+        return None
+    text: str | None = event.get(RENDERED)
+    if text is None:
+        if event["kind"] == "message":
+            text = frame("message", message=event["message"],
+                         conversation=event["conversation"])
+        else:
+            text = frame("conversation", conversation=event["conversation"])
+        event[RENDERED] = text
+    return text

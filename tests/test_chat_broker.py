@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from chat_server.broker import QUEUE_SIZE, Broker, Subscriber
+from chat_server.protocol import conversation_frame
 
 pytest_plugins = ["chat_backends"]
 
@@ -80,3 +82,23 @@ async def test_slow_subscriber_is_flagged_not_blocking(broker: Broker) -> None:
             break
         await asyncio.sleep(0.02)
     assert slow.overflowed and not fast.overflowed
+
+
+async def test_a_channel_s_subscribers_share_one_encoded_frame(broker: Broker) -> None:
+    """Fan-out to N operators encodes the frame once, not N times."""
+    first, second, other = broker.subscriber(), broker.subscriber(), broker.subscriber()
+    first.add("operators")
+    second.add("operators")
+    other.add("visitor:v1")
+    event = {"kind": "message", "message": {"id": 1, "body": "Привет"},
+             "conversation": {"id": 2}, "origin": "sender-socket"}
+    await broker.publish("operators", event)
+    await broker.publish("visitor:v1", event)
+    got_first, got_second = await next_event(first), await next_event(second)
+    text = conversation_frame(got_first, "socket-1")
+    assert text is not None and conversation_frame(got_second, "socket-2") is text
+    assert json.loads(text) == {"type": "message", "message": {"id": 1, "body": "Привет"},
+                                "conversation": {"id": 2}}
+    # Another channel's copy is its own, and the sender's socket still gets no echo.
+    assert conversation_frame(await next_event(other), "socket-3") == text
+    assert conversation_frame(got_first, "sender-socket") is None
