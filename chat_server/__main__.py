@@ -9,6 +9,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from builder.config import load_config
 from builder.errors import ConfigError
@@ -16,8 +17,15 @@ from chat_server import auth
 from chat_server.settings import ChatSettings
 from chat_server.store import DuplicateError, Store, open_store
 
-WS_MAX_SIZE = 1024 * 1024
-DEMO_EMAIL = "demo@example.com"  # uvicorn's cap; the protocol's own, smaller, limit comes first
+DEMO_EMAIL = "demo@example.com"
+# How uvicorn serves the sidecar; bench/chat.py serves it with the same options.
+SERVER_OPTIONS: dict[str, Any] = {
+    # uvicorn's cap on a frame; the protocol's own, smaller, limit comes first.
+    "ws_max_size": 1024 * 1024,
+    # Chat frames are a few hundred bytes: compressing them saves little and costs CPU on
+    # every frame sent and received, and a zlib context per open socket.
+    "ws_per_message_deflate": False,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,7 +126,7 @@ def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> i
         asyncio.run(_demo_operator(settings))
     app = create_app(settings, open_store(settings.database, settings.database_schema or None),
                      open_broker(settings.broker_url, settings.broker_prefix))
-    uvicorn.run(app, host=host, port=port, ws_max_size=WS_MAX_SIZE, proxy_headers=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, **SERVER_OPTIONS)
     return 0
 
 

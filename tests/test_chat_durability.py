@@ -46,6 +46,21 @@ def test_config_errors_are_reported_with_lines(tmp_path: Path) -> None:
     assert "config.yml:" in result.stderr and "chat.reply_minutes" in result.stderr
 
 
+async def test_serve_declines_per_message_deflate(tmp_path: Path) -> None:
+    """`serve` runs uvicorn without compression: a client's offer (websockets makes one by
+    default, as browsers do) is declined, and frames go out as plain JSON text."""
+    port = free_port()
+    process = start_subprocess(write_config(tmp_path, port), port)
+    try:
+        async with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
+            await send(ws, "hello")
+            await recv(ws, "welcome")
+            assert ws.protocol.extensions == []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+
+
 async def test_sigkill_loses_no_acknowledged_message(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, port)
