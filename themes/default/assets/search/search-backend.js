@@ -18,8 +18,8 @@
   /**
    * The search service the page talks to by messages, in a Web Worker (search-worker.js) or,
    * where workers are unavailable, on the page itself. `fetchJson(url)` returns a promise.
-   * Messages in: {type:"init", index: "<url of _search/<lang>/>"}, {type:"query", id, q,
-   * typing, limit, snippets}. Out: {type:"ready"|"body"|"error"} and {type:"results", id, …}.
+   * Messages in: {type:"init", index: "<url of _search/<lang>/>", head: <index.json bytes,
+   * optional>}, {type:"query", id, q, typing, limit, snippets}. Out: {type:"ready"|"body"|"error"} and {type:"results", id, …}.
    */
   function Backend(lunr, fetchJson, post) {
     this.lunr = lunr;
@@ -35,7 +35,7 @@
     if (msg.type === "init") {
       this.base = msg.index;
       var started = Date.now();
-      this.fetchJson(this.base + "index.json")
+      this.head(msg)
         .then(function (head) {
           var fetched = Date.now() - started;
           self.engine = new Engine(self.lunr, head);
@@ -55,6 +55,18 @@
       if (this.engine) this.query(msg);
       else this.pending = msg;
     }
+  };
+
+  /**
+   * The title index: the bytes the page fetched and handed over with "init" (while this worker
+   * was still starting), or fetched here when the page could not.
+   */
+  Backend.prototype.head = function (msg) {
+    if (!msg.head) return this.fetchJson(this.base + "index.json");
+    var bytes = msg.head;
+    return Promise.resolve().then(function () {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    });
   };
 
   Backend.prototype.text = function (ref) {

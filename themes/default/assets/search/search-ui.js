@@ -80,11 +80,11 @@
    * scripts are 29 KB gzip, and a worker's start is most of a cold first result) or at the
    * first focus, whichever comes first.
    */
-  function makeBackend(index) {
+  function makeBackend() {
     if (backend) return backend;
     var scripts = config.scripts.map(absolute);
     try {
-      var setup = { scripts: scripts, index: index || "" };
+      var setup = { scripts: scripts };
       var worker = new Worker(absolute(config.worker) + "#" + encodeURIComponent(JSON.stringify(setup)));
       worker.onmessage = function (event) {
         onBackendMessage(event.data);
@@ -96,13 +96,27 @@
     return backend;
   }
 
-  /** The index itself loads only now: at the first focus of a search box. */
+  /**
+   * The index itself loads only now: at the first focus of a search box. The page fetches the
+   * title index at once, while the worker may still be starting, and hands the bytes over
+   * (transferred, not copied; parsing stays in the worker). A failed fetch leaves it to the
+   * worker, which then reports the error.
+   */
   function startBackend() {
     var index = absolute(config.index);
-    makeBackend(index);
+    makeBackend();
     if (!started) {
       started = true;
-      backend.send({ type: "init", index: index });
+      fetch(index + "index.json")
+        .then(function (response) {
+          return response.ok ? response.arrayBuffer() : null;
+        })
+        .catch(function () {
+          return null;
+        })
+        .then(function (head) {
+          backend.send({ type: "init", index: index, head: head }, head ? [head] : []);
+        });
     }
     return backend;
   }
@@ -507,7 +521,7 @@
   highlightLanding();
   if (combos.length) {
     var warm = function () {
-      makeBackend(null);
+      makeBackend();
     };
     // At the load event, not at idle: a reader who types as soon as the page is there would
     // otherwise wait for the worker to start (its scripts are 29 KB gzip; the index waits).

@@ -1,10 +1,11 @@
 /*
  * The search Web Worker. Its URL's hash (set by search-ui.js) carries the hashed URLs of
- * lunr, lunr-languages and the search modules (search-words, -plan, -engine, -backend) and the
- * index folder. The title index and the scripts are all fetched at once when the worker
- * starts; the scripts then run in order from blob: URLs (plain importScripts fetches them one
- * after another, which was a third of a cold first result). Then HelpCenterSearchCore.Backend answers the page's messages; messages that
- * arrive earlier wait in a queue. Index loading never runs on the page's main thread.
+ * lunr, lunr-languages and the search modules (search-words, -plan, -engine, -backend). They
+ * are all fetched at once when the worker starts and then run in order from blob: URLs (plain
+ * importScripts fetches them one after another, which was a third of a cold first result).
+ * Then HelpCenterSearchCore.Backend answers the page's messages; messages that arrive earlier
+ * wait in a queue. The page hands over the title index's bytes with "init"; parsing and index
+ * loading never run on the page's main thread.
  */
 /* global importScripts, HelpCenterSearchCore, lunr */
 "use strict";
@@ -28,8 +29,6 @@
     });
   }
 
-  var early = {};
-  if (setup.index) early[setup.index + "index.json"] = fetchJson(setup.index + "index.json");
 
   function loadScripts() {
     return Promise.all(
@@ -57,11 +56,7 @@
     self.postMessage({ type: "scripts", at: performance.timeOrigin + performance.now() });
     var backend = new HelpCenterSearchCore.Backend(
       lunr,
-      function (url) {
-        var pending = early[url];
-        delete early[url];
-        return pending || fetchJson(url);
-      },
+      fetchJson,
       function (msg) {
         self.postMessage(msg);
       }
