@@ -22,8 +22,11 @@ QUEUE_SIZE = 1000  # events a slow socket may lag behind before it is dropped
 class Subscriber:
     """One connection's inbox of events from the channels it added."""
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, origin: str = "") -> None:
         self._hub = hub
+        # The socket this inbox serves: an event it caused (an event's `origin`) is not
+        # delivered back to it, as it already had its answer (an ack).
+        self.origin = origin
         self.channels: set[str] = set()
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self.overflowed = False  # the consumer could not keep up; it should disconnect
@@ -69,7 +72,10 @@ class Hub:
         # One copy for all of the channel's subscribers, so that the frame made of it is
         # encoded once for all of them (protocol.conversation_frame); nobody changes it.
         delivered = {**event, "channel": channel}
+        origin = event.get("origin")
         for subscriber in list(subscribers):
+            if origin and subscriber.origin == origin:
+                continue
             try:
                 subscriber.queue.put_nowait(delivered)
             except asyncio.QueueFull:
@@ -80,7 +86,7 @@ class Broker(Protocol):
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...
     async def publish(self, channel: str, event: dict[str, Any]) -> None: ...
-    def subscriber(self) -> Subscriber: ...
+    def subscriber(self, origin: str = "") -> Subscriber: ...
 
 
 class MemoryBroker:
@@ -98,8 +104,8 @@ class MemoryBroker:
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         self.hub.deliver(channel, event)
 
-    def subscriber(self) -> Subscriber:
-        return Subscriber(self.hub)
+    def subscriber(self, origin: str = "") -> Subscriber:
+        return Subscriber(self.hub, origin)
 
 
 class RedisBroker:
@@ -138,8 +144,8 @@ class RedisBroker:
     async def publish(self, channel: str, event: dict[str, Any]) -> None:
         await self._redis.publish(self.prefix + channel, json.dumps(event, default=str))
 
-    def subscriber(self) -> Subscriber:
-        return Subscriber(self.hub)
+    def subscriber(self, origin: str = "") -> Subscriber:
+        return Subscriber(self.hub, origin)
 
     async def _read_forever(self) -> None:
         while True:

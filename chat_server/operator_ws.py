@@ -41,7 +41,7 @@ async def operator_socket(websocket: WebSocket) -> None:
         await connection.close(Close.UNAUTHORIZED, "login required")
         return
     session = OperatorSession(chat, operator)
-    subscriber = chat.broker.subscriber()
+    subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add("operators")
     operators = await chat.store.list_operators()
     await connection.send(frame(
@@ -140,7 +140,7 @@ class OperatorSession:
     async def translate(self, event: dict[str, Any]) -> str | None:
         kind = event.get("kind")
         if kind in ("message", "conversation"):
-            return conversation_frame(event, self.id)
+            return conversation_frame(event)
         if kind == "typing":
             if event["side"] == "operator" and event.get("name") == self.operator["name"]:
                 return None

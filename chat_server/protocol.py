@@ -103,6 +103,8 @@ SERVER_OUT: dict[str, str] = {
 }
 
 PRESENCE_STATES = ("online", "away")
+# One encoder for every frame: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 RENDERED = "_frame"  # where a broker event keeps the frame encoded from it (in-process only)
 
 
@@ -157,17 +159,15 @@ def frame(type_: str, **fields: Any) -> str:
     """Encode an outgoing frame; only documented server types may be sent."""
     if type_ not in SERVER_OUT:
         raise ValueError(f"undocumented server frame {type_!r}")
-    return json.dumps({"type": type_, **fields}, ensure_ascii=False, default=str)
+    return _ENCODER.encode({"type": type_, **fields})
 
 
-def conversation_frame(event: dict[str, Any], own_id: str) -> str | None:
-    """The broker events readers and operators get alike: a new message (never echoed to the
-    socket that sent it, which had its ack) and a changed conversation.
+def conversation_frame(event: dict[str, Any]) -> str:
+    """The broker events readers and operators get alike: a new message and a changed
+    conversation. (The socket that sent a message had its ack: the broker does not echo it.)
 
     Every subscriber of a channel gets the same event (broker.Hub.deliver) and the frame is
     the same for all of them: it is encoded once and kept in the event under RENDERED."""
-    if event["kind"] == "message" and event.get("origin") == own_id:
-        return None
     text: str | None = event.get(RENDERED)
     if text is None:
         if event["kind"] == "message":

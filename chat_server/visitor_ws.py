@@ -45,7 +45,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
         await connection.close(Close.HELLO_REQUIRED, "no hello")
         return
     session = VisitorSession(chat, visitor)
-    subscriber = chat.broker.subscriber()
+    subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(f"visitor:{visitor['id']}")
     subscriber.add("visitors")
     chat.visitor_sockets[visitor["id"]] += 1
@@ -170,7 +170,7 @@ class VisitorSession:
     async def translate(self, event: dict[str, Any]) -> str | None:
         kind = event.get("kind")
         if kind in ("message", "conversation"):
-            return conversation_frame(event, self.id)
+            return conversation_frame(event)
         if kind == "typing" and event["side"] == "operator":
             return frame("typing", conversation_id=event["conversation_id"],
                          typing=event["typing"], name=event.get("name", ""))

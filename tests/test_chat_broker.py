@@ -91,14 +91,22 @@ async def test_a_channel_s_subscribers_share_one_encoded_frame(broker: Broker) -
     second.add("operators")
     other.add("visitor:v1")
     event = {"kind": "message", "message": {"id": 1, "body": "Привет"},
-             "conversation": {"id": 2}, "origin": "sender-socket"}
+             "conversation": {"id": 2}}
     await broker.publish("operators", event)
     await broker.publish("visitor:v1", event)
     got_first, got_second = await next_event(first), await next_event(second)
-    text = conversation_frame(got_first, "socket-1")
-    assert text is not None and conversation_frame(got_second, "socket-2") is text
+    text = conversation_frame(got_first)
+    assert conversation_frame(got_second) is text
     assert json.loads(text) == {"type": "message", "message": {"id": 1, "body": "Привет"},
                                 "conversation": {"id": 2}}
-    # Another channel's copy is its own, and the sender's socket still gets no echo.
-    assert conversation_frame(await next_event(other), "socket-3") == text
-    assert conversation_frame(got_first, "sender-socket") is None
+    assert conversation_frame(await next_event(other)) == text  # another channel's copy
+
+
+async def test_an_event_is_not_echoed_to_the_socket_it_came_from(broker: Broker) -> None:
+    sender, colleague = broker.subscriber(origin="socket-1"), broker.subscriber("socket-2")
+    for subscriber in (sender, colleague):
+        subscriber.add("operators")
+    await broker.publish("operators", {"kind": "message", "n": 1, "origin": "socket-1"})
+    await broker.publish("operators", {"kind": "conversation", "n": 2})
+    assert [(await next_event(colleague))["n"] for _ in range(2)] == [1, 2]
+    assert (await next_event(sender))["n"] == 2  # its own message came back as an ack
