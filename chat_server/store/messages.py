@@ -1,7 +1,8 @@
 """Store queries for conversations and their messages (mixed into SqlStore).
 
-Writes are plain functions of a sync `Connection`, run in one transaction by `_transaction`:
-on SQLite by the writer thread, on PostgreSQL through `run_sync` on the async connection.
+Writes are plain functions of a sync `Connection`, run in a transaction by `_transaction`:
+on SQLite in the writer's group commit, on PostgreSQL through `run_sync` on the async
+connection.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class SqlStore(PeopleQueries, FeedbackQueries, MessageQueries):
         self.engine: AsyncEngine = create_async_engine(self.url, connect_args=connect_args)
         self._writer: SqliteWriter | None = None
         if self.is_sqlite:
-            sqlite.watch_reader_engine(self.engine, synchronous)
+            sqlite.set_reader_pragmas(self.engine, synchronous)
             # SQLite has one writer per file: one thread writes, the engine only reads.
             self._writer = SqliteWriter(sqlite.writer_engine(self.url, synchronous))
 

@@ -30,7 +30,7 @@ def pragmas(synchronous: str) -> Any:
     return on_connect
 
 
-def watch_reader_engine(engine: AsyncEngine, synchronous: str) -> None:
+def set_reader_pragmas(engine: AsyncEngine, synchronous: str) -> None:
     event.listen(engine.sync_engine, "connect", pragmas(synchronous))
 
 

@@ -13,7 +13,8 @@ everything queued while the previous batch was being committed goes into the nex
 Where the work runs, measured under load: the statements run on the event loop's own thread
 (microseconds each, in memory) because a driver thread has to win the GIL back from a busy
 loop after every statement, milliseconds each time. Only COMMIT, the disk sync, goes to a
-thread: one hand-off per batch, and the loop serves sockets meanwhile.
+thread: one hand-off per batch, and the loop serves sockets meanwhile. (BEGIN IMMEDIATE runs
+on the loop too; it can only wait while another process, such as an admin command, writes.)
 """
 
 from __future__ import annotations
