@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -76,6 +77,9 @@ def test_every_close_code_is_documented() -> None:
     ('{"type": "read", "conversation_id": true, "message_id": 1}', Close.MALFORMED),
     ('{"type": "message", "client_id": "' + "x" * 65 + '", "body": "b"}', Close.MALFORMED),
     (json.dumps({"type": "ping", "pad": "x" * MAX_FRAME_BYTES}), Close.TOO_LARGE),
+    ('{"type": "read", "conversation_id": NaN, "message_id": 1}', Close.MALFORMED),
+    ('{"type": "read", "conversation_id": 18446744073709551616, "message_id": 1}',
+     Close.MALFORMED),  # over 64 bits: no database id is that large
 ])
 def test_parse_refuses_with_a_named_code(raw: str | bytes, code: Close) -> None:
     with pytest.raises(ProtocolError) as info:
@@ -89,6 +93,13 @@ def test_parse_accepts_valid_frames_and_frame_refuses_undocumented() -> None:
     assert json.loads(frame("pong")) == {"type": "pong"}
     with pytest.raises(ValueError):
         frame("secret_type")
+
+
+def test_frames_are_utf8_json_of_plain_values() -> None:
+    text = frame("error", code="нет", at=datetime(2026, 1, 2, tzinfo=UTC), n=None)
+    assert "нет" in text  # not \u-escaped: a third of the bytes for Cyrillic
+    assert json.loads(text) == {"type": "error", "code": "нет",
+                                "at": "2026-01-02T00:00:00+00:00", "n": None}
 
 
 @pytest.fixture

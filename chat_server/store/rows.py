@@ -16,7 +16,13 @@ def now_ms() -> int:
 
 
 def to_record(row: Any) -> Record:
-    record = dict(row)
+    """A row as a record. Keys become plain str (SQLAlchemy's are a str subclass, which
+    orjson, encoding the websocket frames, does not take as a key)."""
+    return decode_fields({str(key): value for key, value in row.items()})
+
+
+def decode_fields(record: Record) -> Record:
+    """Decode, in place, what the database keeps as text: JSON objects, comma lists, 0/1."""
     for name in JSON_FIELDS:
         if isinstance(record.get(name), str):
             record[name] = json.loads(record[name])

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from chat_server.store.base import Record
-from chat_server.store.rows import to_record
+from chat_server.store.rows import decode_fields
 
 INSERT = (
     "INSERT INTO chat_messages (conversation_id, author_kind, author_id, internal, body,"
@@ -73,6 +73,7 @@ def _row(raw: sqlite3.Connection, sql: str, parameters: tuple[Any, ...]) -> Reco
         row = cursor.fetchone()
         if row is None:
             return None
-        return to_record(zip((column[0] for column in cursor.description), row, strict=True))
+        return decode_fields(dict(zip((column[0] for column in cursor.description), row,
+                                      strict=True)))
     finally:
         cursor.close()
