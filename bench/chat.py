@@ -217,7 +217,10 @@ async def measure(name: str, base: str, pid: int, args: argparse.Namespace,
     per_connection = (rss_kib(pid) - before) / max(1, args.readers)
     conversations = await asyncio.gather(*(
         send_and_ack(ws, None, f"{name}-first-{n}", load) for n, ws in enumerate(active)))
+    # Only the paced messages are timed: the operators may still be reading the burst of
+    # first messages (one per active reader at once), which is not the offered rate.
     load.latencies.clear()
+    load.sent_at.clear()
 
     # Fixed offered rate: latency.
     interval = args.active / args.rate
