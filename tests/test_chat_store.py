@@ -162,3 +162,34 @@ async def test_a_bad_write_in_a_busy_moment_fails_alone(store: Store) -> None:
     # Concurrent writers may commit in any order; each exactly once, ids in commit order.
     assert sorted(m["body"] for m in stored) == sorted(["hi", *(f"m{n}" for n in range(20))])
     assert (await store.get_conversation(conv["id"]))["last_message_id"] == stored[-1]["id"]
+
+
+async def test_a_message_write_returns_its_conversation_as_stored(store: Store) -> None:
+    """After every kind of change, the conversation a message's write returns (for the ack
+    and the operators' event) is the row as stored (on SQLite partly from a cache)."""
+    await store.ensure_visitor("asis")
+    op = await store.add_operator("asis@example.com", "Op", "hash")
+    conv, _, _ = await store.start_conversation("asis", "first", "hi", context={"page": "/"})
+
+    async def post(body: str, internal: bool = False, alone: bool = True) -> dict:
+        author = ("operator", str(op["id"])) if internal else ("visitor", "asis")
+        message, created, after = await store.post_message(
+            conv["id"], *author, body, f"c-{body}", internal)
+        assert created
+        if alone:  # else a later write of the same moment may have changed the row since
+            assert after == await store.get_conversation(conv["id"])
+        return after
+
+    assert (await post("one"))["last_author"] == "visitor"
+    await store.update_conversation(conv["id"], status="closed", assignee_id=op["id"])
+    assert (await post("two"))["status"] == "closed"
+    read_to = (await post("three"))["last_message_id"]
+    await store.mark_read(conv["id"], "operator", read_to)
+    assert (await post("four"))["operator_read_id"] == read_to
+    note = await post("note", internal=True)
+    assert note["last_message_id"] != read_to and note["last_author"] == "visitor"
+    # A change in the same batch as messages, before and after them.
+    await asyncio.gather(post("five", alone=False), post("six", alone=False),
+                         store.update_conversation(conv["id"], status="open"),
+                         post("seven", alone=False))
+    assert (await post("eight"))["status"] == "open"

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chat_server.store import sqlite_messages
 from chat_server.store.base import Record
 from chat_server.store.rows import now_ms, to_record
 from chat_server.store.schema import attachments, conversations, messages, visitors
@@ -36,6 +35,9 @@ class MessageQueries:
         raise NotImplementedError
 
     async def _all(self, query: Any) -> list[Record]:
+        raise NotImplementedError
+
+    async def _post_sqlite(self, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
         raise NotImplementedError
 
     async def start_conversation(
@@ -86,11 +88,11 @@ class MessageQueries:
                   "author_id": author_id, "internal": internal, "body": body,
                   "client_id": client_id, "created_at": now_ms(),
                   "attachment_id": attachment_id}
-        write = sqlite_messages.post if self.is_sqlite else post_core
-        try:
-            return await self._transaction(functools.partial(write, fields=fields))
-        except IntegrityError as exc:
-            raise LookupError(f"no conversation {conversation_id}") from exc
+        # A missing conversation is a LookupError from either write; any other error (a
+        # failed commit of the batch) stays what it is.
+        if self.is_sqlite:
+            return await self._post_sqlite(fields)
+        return await self._transaction(functools.partial(post_core, fields=fields))
 
     async def get_conversation(self, conversation_id: int) -> Record | None:
         query = select(conversations).where(conversations.c.id == conversation_id)
@@ -167,7 +169,7 @@ class MessageQueries:
 
 # --- writes: functions of a sync connection, inside the caller's transaction ---------------
 def post_core(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
-    """`sqlite_messages.post` for PostgreSQL, where several processes write at once."""
+    """store/sqlite_messages.py's `post` for PostgreSQL, where several processes write."""
     conversation_id = fields["conversation_id"]
     where = conversations.c.id == conversation_id
     # Lock the conversation's row first: its messages then get ids in commit order and

@@ -9,6 +9,7 @@ own transaction on the async engine through `run_sync`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,8 +17,9 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from chat_server.store import migrations, sqlite
+from chat_server.store import migrations, sqlite, sqlite_messages
 from chat_server.store.base import Record
+from chat_server.store.conversation_cache import ConversationCache
 from chat_server.store.feedback import FeedbackQueries
 from chat_server.store.messages import MessageQueries
 from chat_server.store.people import PeopleQueries
@@ -52,17 +54,26 @@ class SqlStore(PeopleQueries, FeedbackQueries, MessageQueries):
             connect_args["server_settings"] = {"search_path": schema}
         self.engine: AsyncEngine = create_async_engine(self.url, connect_args=connect_args)
         self._writer: SqliteWriter | None = None
+        self._conversations = ConversationCache()
         if self.is_sqlite:
             sqlite.set_reader_pragmas(self.engine, synchronous)
-            # SQLite has one writer per file: one thread writes, the engine only reads.
-            self._writer = SqliteWriter(sqlite.writer_engine(self.url, synchronous))
+            # SQLite has one writer per file: one writer writes, the engine only reads.
+            self._writer = SqliteWriter(sqlite.writer_engine(self.url, synchronous),
+                                        on_failure=self._conversations.clear)
 
     async def _transaction(self, write: Callable[[Connection], T]) -> T:
         """`write(connection)` in a transaction, committed before this returns."""
         if self._writer is not None:
-            return await self._writer.run(write)
+            return await self._writer.run(functools.partial(_forgetting, self._conversations,
+                                                            write))
         async with self.engine.begin() as conn:
             return await conn.run_sync(write)
+
+    async def _post_sqlite(self, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
+        """A message's write on SQLite (store/sqlite_messages.py), with the rows cache."""
+        assert self._writer is not None
+        return await self._writer.run(functools.partial(
+            sqlite_messages.post, fields=fields, cache=self._conversations))
 
     async def migrate(self) -> list[int]:
         return await self._transaction(migrations.migrate)
@@ -81,3 +92,11 @@ class SqlStore(PeopleQueries, FeedbackQueries, MessageQueries):
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [to_record(r) for r in rows]
+
+
+def _forgetting(cache: ConversationCache, write: Callable[[Connection], T],
+                conn: Connection) -> T:
+    """Any write but a message's may change a conversation's row: forget them all, in the
+    batch's order, so a message after it in the same batch reads the row again."""
+    cache.clear()
+    return write(conn)

@@ -1,9 +1,10 @@
 """A message's write on SQLite in plain SQL: the one write on the chat's hot path.
 
 It runs in the writer's batch (store/writer.py), inside its transaction, on the sqlite3
-connection itself: an INSERT, an UPDATE and a SELECT of the conversation, with no SQLAlchemy
-compilation per message. The same write for PostgreSQL, in SQLAlchemy Core, is `post_core`
-in store/messages.py; the store's tests run both.
+connection itself: an INSERT and an UPDATE, with no SQLAlchemy compilation per message.
+The conversation's row comes back from a SELECT, or from the cache of what this process's
+own message writes left in it (store/conversation_cache.py). The same write for PostgreSQL,
+in SQLAlchemy Core, is `post_core` in store/messages.py; the store's tests run both.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from chat_server.store.base import Record
+from chat_server.store.conversation_cache import ConversationCache
 from chat_server.store.rows import decode_fields
 
 INSERT = (
@@ -30,7 +32,8 @@ BY_CLIENT = ("SELECT * FROM chat_messages WHERE author_kind = ? AND author_id = 
 CONVERSATION = "SELECT * FROM chat_conversations WHERE id = ?"
 
 
-def post(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
+def post(conn: Connection, fields: dict[str, Any], cache: ConversationCache
+         ) -> tuple[Record, bool, Record]:
     """Insert `fields` as a message; (message, created, the conversation after it). A resend
     of a client id returns the original. LookupError when there is no such conversation."""
     raw = conn.connection.driver_connection
@@ -46,13 +49,20 @@ def post(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record
     if inserted.rowcount == 0:  # the client id is taken: a resend
         return _resent(raw, fields)
     new_id = inserted.lastrowid
+    changes: dict[str, Any] = {"updated_at": fields["created_at"]}
     if fields["internal"]:
         raw.execute(TOUCH, (fields["created_at"], conversation_id))
     else:
+        changes.update(last_author=fields["author_kind"], last_message_id=new_id)
         raw.execute(ANSWER, (fields["created_at"], fields["author_kind"], new_id,
                              conversation_id))
-    conversation = _row(raw, CONVERSATION, (conversation_id,))
-    assert conversation is not None  # the insert proved it exists, and nothing deletes
+    cached = cache.get(conversation_id)
+    if cached is not None:  # the row is what it was plus what this write set
+        conversation = {**cached, **changes}
+    else:
+        conversation = _row(raw, CONVERSATION, (conversation_id,))
+        assert conversation is not None  # the insert proved it exists, and nothing deletes
+    cache.put(conversation)
     return {**fields, "id": new_id}, True, conversation
 
 

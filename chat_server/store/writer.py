@@ -42,10 +42,11 @@ class WriterClosed(RuntimeError):
 class SqliteWriter:
     """Runs `write(connection)` callables in group commits; see the module docstring."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_failure: Callable[[], None] = lambda: None) -> None:
         # The engine must begin transactions with BEGIN IMMEDIATE and leave the driver in
         # autocommit mode (see store/sqlite.py), so that savepoints nest inside the batch.
         self._engine = engine
+        self._on_failure = on_failure  # told when a batch was rolled back
         self._conn: Connection | None = None
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
         self._worker: asyncio.Task[None] | None = None
@@ -109,6 +110,7 @@ class SqliteWriter:
             log.exception("group commit of %d writes failed", len(batch))
             if conn is not None:
                 _abandon(conn)
+            self._on_failure()
             return [(False, exc)] * len(batch)
 
     def _connection(self) -> Connection:
