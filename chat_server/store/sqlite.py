@@ -42,9 +42,8 @@ def writer_engine(async_url: str, synchronous: str) -> Engine:
     writer's savepoints inside the batch, and IMMEDIATE takes the write lock up front.
     """
     url = make_url(async_url).set(drivername="sqlite")
-    # One connection for the writer's lifetime, nothing to pool. It is written on the event
-    # loop's thread and committed on the writer's commit thread, never both at once.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+    # One connection for the writer's lifetime: nothing to pool.
+    engine = create_engine(url, poolclass=NullPool)
     set_pragmas = pragmas(synchronous)
 
     def on_connect(dbapi_connection: Any, record: Any) -> None:

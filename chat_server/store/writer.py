@@ -1,20 +1,21 @@
 """The SQLite writer: every write of the store, group-committed on one connection.
 
 SQLite has one writer per file and every commit is a disk sync, so at chat rates most of a
-write's cost is the transaction. Writes queue here and one task commits them in batches:
-everything queued while the previous batch was being committed goes into the next one.
+write's cost is the transaction. Writes queue here; what the event loop's callbacks queued
+in one turn of the loop is committed together, at the start of the next:
 
 - each write runs in its own savepoint of the batch's transaction, then the batch commits;
 - only then does each caller hear back ("committed before acknowledged");
 - a write that raises is undone alone and its error goes to its caller alone;
 - a failed COMMIT fails every write of the batch, and each caller gets the error;
-- `close()` waits for everything queued before it to commit, then lets go of the connection.
+- `close()` commits whatever is still queued, then lets go of the connection.
 
-Where the work runs, measured under load: the statements run on the event loop's own thread
-(microseconds each, in memory) because a driver thread has to win the GIL back from a busy
-loop after every statement, milliseconds each time. Only COMMIT, the disk sync, goes to a
-thread: one hand-off per batch, and the loop serves sockets meanwhile. (BEGIN IMMEDIATE runs
-on the loop too; it can only wait while another process, such as an admin command, writes.)
+It all runs on the event loop's thread, with the plain sqlite3 driver: each statement is
+microseconds in memory, and COMMIT is one disk sync (WAL) per batch, which grows with the
+load. Measured under load, a thread for the sync cost more than it saved: it has to win
+the GIL back from the busy loop (end to end, ~4.9k against ~5.9k msg/s inline), and a
+thread per statement (aiosqlite) far more. BEGIN IMMEDIATE and COMMIT wait only while
+another process (an admin command) writes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -49,10 +49,9 @@ class SqliteWriter:
         self._on_failure = on_failure  # told when a batch was rolled back
         self._conn: Connection | None = None
         self._pending: list[tuple[Write, asyncio.Future[Any]]] = []
-        self._worker: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduled = False
         self._closed = False
-        self._disk: ThreadPoolExecutor | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def run(self, write: Callable[[Connection], T]) -> T:
         """`write(connection)`'s result once its batch is committed; its error otherwise."""
@@ -65,47 +64,46 @@ class SqliteWriter:
             raise RuntimeError("a store writes from the event loop it first wrote from")
         future: asyncio.Future[T] = loop.create_future()
         self._pending.append((write, future))
-        if self._worker is None or self._worker.done():
-            self._worker = loop.create_task(self._work())
+        if not self._scheduled:
+            # After the callbacks already due: everything they queue joins this batch.
+            self._scheduled = True
+            loop.call_soon(self._commit_pending)
         return await future
 
     async def close(self) -> None:
-        """Refuse new writes, wait for the queued ones, and release the connection."""
+        """Refuse new writes, commit the queued ones, and release the connection."""
         self._closed = True
-        if self._worker is not None:
-            await self._worker
+        while self._pending:
+            self._commit_pending()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        if self._disk is not None:
-            self._disk.shutdown()
         self._engine.dispose()
 
-    async def _work(self) -> None:
-        # The callbacks already due run first: whatever they queue joins the first batch.
-        await asyncio.sleep(0)
-        while self._pending:
-            batch = self._pending[:BATCH_LIMIT]
-            del self._pending[:BATCH_LIMIT]
-            outcomes = await self._commit(batch)
-            for (_write, future), (ok, value) in zip(batch, outcomes, strict=True):
-                if future.done():  # its caller was cancelled; the write stands all the same
-                    continue
-                if ok:
-                    future.set_result(value)
-                else:
-                    future.set_exception(value)
+    def _commit_pending(self) -> None:
+        batch = self._pending[:BATCH_LIMIT]
+        del self._pending[:BATCH_LIMIT]
+        if self._pending:
+            asyncio.get_running_loop().call_soon(self._commit_pending)
+        else:
+            self._scheduled = False
+        if not batch:  # close() committed them already
+            return
+        for (_write, future), (ok, value) in zip(batch, self._commit(batch), strict=True):
+            if future.done():  # its caller was cancelled; the write stands all the same
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
-    async def _commit(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> list[Outcome]:
+    def _commit(self, batch: list[tuple[Write, asyncio.Future[Any]]]) -> list[Outcome]:
         conn: Connection | None = None
         try:
             conn = self._connection()
-            transaction = conn.begin()
-            raw = conn.connection.driver_connection
-            outcomes = [_in_savepoint(conn, raw, write) for write, _future in batch]
-            await asyncio.get_running_loop().run_in_executor(self._disk_thread(),
-                                                             transaction.commit)
-            return outcomes
+            with conn.begin():
+                raw = conn.connection.driver_connection
+                return [_in_savepoint(conn, raw, write) for write, _future in batch]
         except Exception as exc:  # no transaction, or its COMMIT failed: nothing is saved
             log.exception("group commit of %d writes failed", len(batch))
             if conn is not None:
@@ -117,12 +115,6 @@ class SqliteWriter:
         if self._conn is None or self._conn.invalidated:
             self._conn = self._engine.connect()
         return self._conn
-
-    def _disk_thread(self) -> ThreadPoolExecutor:
-        # Its own thread: a commit never waits behind work from a shared pool.
-        if self._disk is None:
-            self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
-        return self._disk
 
 
 def _in_savepoint(conn: Connection, raw: Any, write: Write) -> Outcome:
