@@ -120,12 +120,14 @@ def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> i
 
     from chat_server.app import create_app
     from chat_server.broker import open_broker
+    from chat_server.runtime import tune_gc
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if demo:
         asyncio.run(_demo_operator(settings))
     app = create_app(settings, open_store(settings.database, settings.database_schema or None),
                      open_broker(settings.broker_url, settings.broker_prefix))
+    tune_gc()
     uvicorn.run(app, host=host, port=port, proxy_headers=True, **SERVER_OPTIONS)
     return 0
 
