@@ -18,7 +18,7 @@ from chat_server.articles import Articles
 from chat_server.broker import Broker
 from chat_server.conversations import Chat
 from chat_server.cors import preflight, with_cors
-from chat_server.limits import RateLimiter
+from chat_server.limits import limits_for
 from chat_server.mailer import Mailer
 from chat_server.operator_ws import operator_socket
 from chat_server.settings import ChatSettings
@@ -135,14 +135,13 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
             yield
         finally:
             await chat.drain()
+            await app.state.limits.close()
             await broker.disconnect()
             await store.close()
 
     app = Starlette(routes=_routes(settings), lifespan=lifespan)
     app.state.chat = chat
     app.state.signer = chat.signer
-    app.state.login_limiter = RateLimiter(rate=5 / 300, burst=5)  # 5 tries, then 1 per minute
-    app.state.public_limiter = RateLimiter(rate=1.0, burst=30)
-    app.state.connect_limiter = RateLimiter(rate=1.0, burst=30)
+    app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
     app.add_middleware(SecurityHeaders)
     return app

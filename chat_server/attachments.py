@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from chat_server import limits
 from chat_server.attachment_urls import decorate, reader_signature
 from chat_server.conversations import Chat, NotFound, public_conversation, public_message
 from chat_server.cors import origin_ok, with_cors
@@ -96,7 +97,7 @@ async def reader_upload(request: Request) -> Response:
     if not origin_ok(request):
         return JSONResponse({"error": "origin"}, status_code=403)
     client = request.client.host if request.client else "?"
-    if not request.app.state.public_limiter.allow("upload:" + client, cost=5):
+    if not await request.app.state.limits.allow(limits.UPLOAD, client, cost=5):
         return with_cors(request, json_error(429, "rate_limited"))
     parsed = await _read_upload(request)
     if isinstance(parsed, Response):

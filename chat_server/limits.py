@@ -1,14 +1,37 @@
-"""Rate limits: token buckets per key (client address, socket, email), in process memory.
+"""Rate limits: token buckets per key (client address, reader, email, socket).
 
-Per process on purpose: a limit that needs a network round trip would cost more than the
-requests it protects against. With N processes the effective limit is N times looser.
+Two places keep the buckets, behind one small async interface (`Limits`):
+- `MemoryLimits`, in this process (the embedded default, one sidecar);
+- `RedisLimits`, in Redis, when several sidecars share a broker (`CHAT_BROKER_URL=redis://…`):
+  one Lua script takes a token atomically, so N processes allow what one would, not N times it.
+
+`RateLimiter` is the plain in-memory bucket both the memory backend and per-socket frame
+limits use (a socket lives in one process, so its frame budget needs no sharing).
 """
 
 from __future__ import annotations
 
+import logging
 import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
 
 MAX_KEYS = 50_000  # forget idle keys beyond this so an address scan cannot fill memory
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A bucket of `burst` tokens refilled at `rate` tokens a second, named for its keys."""
+
+    name: str
+    rate: float
+    burst: int
+
+    @property
+    def refill_seconds(self) -> float:
+        return self.burst / self.rate if self.rate else 0.0
 
 
 class RateLimiter:
@@ -36,3 +59,88 @@ class RateLimiter:
                 del self._buckets[key]
         if len(self._buckets) >= MAX_KEYS:
             self._buckets.clear()
+
+
+class Limits(Protocol):
+    async def allow(self, rule: Rule, key: str, cost: float = 1.0) -> bool:
+        """Take `cost` tokens from the bucket of (rule, key); False when there are too few."""
+
+    async def close(self) -> None: ...
+
+
+class MemoryLimits:
+    def __init__(self) -> None:
+        self._limiters: dict[str, RateLimiter] = {}
+
+    async def allow(self, rule: Rule, key: str, cost: float = 1.0) -> bool:
+        limiter = self._limiters.get(rule.name)
+        if limiter is None:
+            limiter = self._limiters[rule.name] = RateLimiter(rule.rate, rule.burst)
+        return limiter.allow(key, cost)
+
+    async def close(self) -> None:
+        self._limiters.clear()
+
+
+# KEYS[1] the bucket; ARGV: rate per second, burst, cost, now in ms, ttl in ms.
+# Redis' own clock is not used (TIME is not allowed before writes in old versions): the
+# callers' clocks agree closely enough for buckets that refill over seconds.
+_TAKE = """
+local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
+local state = redis.call('HMGET', KEYS[1], 't', 's')
+local tokens, stamp = tonumber(state[1]), tonumber(state[2])
+if tokens == nil then tokens, stamp = burst, now end
+tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate / 1000)
+local allowed = 0
+if tokens >= cost then tokens = tokens - cost; allowed = 1 end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 's', tostring(now))
+redis.call('PEXPIRE', KEYS[1], ttl)
+return allowed
+"""
+
+
+class RedisLimits:
+    """Buckets in Redis, shared by every sidecar process on that Redis."""
+
+    def __init__(self, url: str, prefix: str = "chat:") -> None:
+        import redis.asyncio as redis
+
+        self._redis: Any = redis.from_url(url)
+        self._prefix = prefix + "limit:"
+        self._take: Any = self._redis.register_script(_TAKE)
+
+        # While Redis is away each process limits on its own: looser, but chat keeps working.
+        self._fallback = MemoryLimits()
+
+    async def allow(self, rule: Rule, key: str, cost: float = 1.0) -> bool:
+        from redis.exceptions import RedisError
+
+        now_ms = int(time.time() * 1000)
+        ttl_ms = int(rule.refill_seconds * 1000) + 1000  # a full bucket needs no key
+        try:
+            allowed = await self._take(
+                keys=[f"{self._prefix}{rule.name}:{key}"],
+                args=[rule.rate, rule.burst, cost, now_ms, ttl_ms],
+            )
+        except (RedisError, OSError) as exc:
+            log.warning("rate limits: redis unavailable (%s); limiting in this process", exc)
+            return await self._fallback.allow(rule, key, cost)
+        return bool(allowed)
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+# The rules of the public and operator endpoints, in one place.
+PUBLIC = Rule("public", rate=1.0, burst=30)  # ratings, failed searches: per endpoint and address
+CONNECT = Rule("connect", rate=1.0, burst=30)  # reader socket handshakes per address
+UPLOAD = Rule("upload", rate=1.0, burst=30)  # attachment uploads cost 5 each
+LOGIN = Rule("login", rate=5 / 300, burst=5)  # 5 tries, then 1 per minute
+
+
+def limits_for(broker_url: str, prefix: str = "chat:") -> Limits:
+    """Shared buckets wherever the processes share a Redis broker; in memory otherwise."""
+    if broker_url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisLimits(broker_url, prefix)
+    return MemoryLimits()

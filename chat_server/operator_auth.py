@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
-from chat_server import auth
+from chat_server import auth, limits
 from chat_server.settings import origin_of
 from chat_server.store import Record
 
@@ -106,10 +106,11 @@ async def login(request: Request) -> Response:
         return json_error(400, "bad_request")
     email = str(data.get("email", "")).strip().lower()[:254]
     password = str(data.get("password", ""))[:1024]
-    limiter = request.app.state.login_limiter
+    budget = request.app.state.limits
     # Both the address and the account have a budget: guessing one password across many
     # accounts and many passwords for one account are both slowed down.
-    if not (limiter.allow("ip:" + client) and limiter.allow("email:" + email)):
+    if not (await budget.allow(limits.LOGIN, "ip:" + client)
+            and await budget.allow(limits.LOGIN, "email:" + email)):
         return json_error(429, "too_many_attempts")
     operator = await request.app.state.chat.store.operator_by_email(email)
     password_hash = operator["password_hash"] if operator else auth.DUMMY_HASH

@@ -8,7 +8,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth
+from chat_server import auth, limits
 from chat_server.attachment_urls import decorate
 from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
@@ -28,7 +28,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
         await connection.close(Close.FORBIDDEN_ORIGIN, "origin not allowed")
         return
     client = websocket.client.host if websocket.client else "?"
-    if not app.state.connect_limiter.allow(client):
+    if not await app.state.limits.allow(limits.CONNECT, client):
         await connection.close(Close.RATE_LIMITED, "too many connections")
         return
     try:
