@@ -11,6 +11,7 @@ from typing import Any
 from builder import yamlfile
 from builder.errors import ConfigError, Problem
 from builder.model import Author
+from builder.project_files import FileRefused, ProjectFiles, decode_utf8
 from builder.setting_kinds import PATH, Invalid, Setting
 from builder.settings import SECTIONS, SETTINGS, SETTINGS_BY_KEY
 
@@ -72,9 +73,11 @@ def load_config(path: Path, display_path: str | None = None) -> Config:
     """Read and validate config.yml; raise ConfigError with every problem found."""
     shown = display_path or path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(path.read_bytes())
     except OSError as exc:
         raise ConfigError([Problem(shown, 0, f"cannot read: {exc.strerror or exc}")]) from exc
+    except FileRefused as exc:
+        raise ConfigError([Problem(shown, exc.line, exc.message)]) from None
     try:
         parsed = yamlfile.load(text)
     except yamlfile.YamlSyntaxError as exc:
@@ -153,10 +156,18 @@ def _check_paths(
     values: dict[str, Any], root: Path, parsed: yamlfile.LinedYaml, shown: str,
     problems: list[Problem],
 ) -> None:
+    """Files named by the config are published (logo, favicon, CSS): they must exist and lie
+    inside the project folder, symlinks followed."""
+    files = ProjectFiles(root)
     for setting in SETTINGS:
         value = values.get(setting.key)
-        if setting.kind is PATH and value and not (root / value).is_file():
-            line = parsed.line_of(tuple(setting.key.split(".")))
+        if setting.kind is not PATH or not value:
+            continue
+        line = parsed.line_of(tuple(setting.key.split(".")))
+        if files.escape(root / value) is not None:
+            problems.append(Problem(shown, line, f"{setting.key}: {value} is outside the project "
+                                                 "folder; only files inside it are published"))
+        elif not (root / value).is_file():
             problems.append(Problem(shown, line, f"{setting.key}: no such file: {value}"))
 
 

@@ -15,6 +15,7 @@ from builder import frontmatter
 from builder.config import Config
 from builder.errors import Problem
 from builder.model import Article, Collection, LanguageSite, Page
+from builder.project_files import FileRefused, ProjectFiles, outside_message
 
 INDEX = "_index.md"
 
@@ -56,10 +57,14 @@ class _Walk:
     include_drafts: bool
     tree: ContentTree
     site: LanguageSite
+    files: ProjectFiles
 
 
 def load_content(config: Config, include_drafts: bool = False) -> ContentTree:
     tree = ContentTree(sites={})
+    files = ProjectFiles(config.root)
+    if not _inside(config, files, config.content_dir, tree.problems):
+        return tree
     if not config.content_dir.is_dir():
         tree.problems.append(Problem(_shown(config, config.content_dir), 0,
                                      "content folder is missing (expected next to config.yml)"))
@@ -68,11 +73,13 @@ def load_content(config: Config, include_drafts: bool = False) -> ContentTree:
         site = LanguageSite(lang=lang, title=config.title_for(lang), url=f"/{lang}/")
         tree.sites[lang] = site
         folder = config.content_dir / lang
+        if not _inside(config, files, folder, tree.problems):
+            continue
         if not folder.is_dir():
             tree.problems.append(Problem(_shown(config, folder), 0,
                                          f"folder for language '{lang}' is missing"))
             continue
-        walk = _Walk(config, lang, set(config.authors), include_drafts, tree, site)
+        walk = _Walk(config, lang, set(config.authors), include_drafts, tree, site, files)
         _read_language_home(walk, folder)
         site.collections = _read_folder(walk, folder, "", None)[0]
         site.articles.sort(key=lambda a: a.path)
@@ -82,10 +89,12 @@ def load_content(config: Config, include_drafts: bool = False) -> ContentTree:
 
 
 def read_article(config: Config, source: Path, lang: str, path: str,
-                 problems: list[Problem]) -> Article | None:
-    """One article file; None when it cannot be read at all (the problem says why)."""
+                 problems: list[Problem], files: ProjectFiles | None = None) -> Article | None:
+    """One article file; None when it cannot be read at all (the problem says why).
+    `files`: the walk's, which already knows the folders that lie inside the project."""
     shown = _shown(config, source)
-    read = _read_front_matter(config, source, shown, frontmatter.ARTICLE_FIELDS, True, problems)
+    read = _read_front_matter(config, source, shown, frontmatter.ARTICLE_FIELDS, True, problems,
+                              files)
     if read is None:
         return None
     fm, fields = read
@@ -139,6 +148,9 @@ def _read_folder(walk: _Walk, folder: Path, path: str,
         if entry.name.startswith((".", "_")) and entry.name != INDEX:
             continue
         child_path = f"{path}/{entry.name}" if path else entry.name
+        if not _inside(walk.config, walk.files, Path(entry.path), walk.tree.problems) or \
+                _is_loop(walk, entry, folder):
+            continue
         if entry.is_dir():
             collection = _read_collection(walk, Path(entry.path), child_path, parent)
             if collection is not None:
@@ -146,7 +158,7 @@ def _read_folder(walk: _Walk, folder: Path, path: str,
                 collections.append(collection)
         elif entry.name.endswith(".md") and entry.name != INDEX:
             article = read_article(walk.config, Path(entry.path), walk.lang,
-                                   child_path[:-3], walk.tree.problems)
+                                   child_path[:-3], walk.tree.problems, walk.files)
             if article is None or (article.draft and not walk.include_drafts):
                 continue
             article.collection = parent
@@ -189,15 +201,15 @@ def _read_collection(walk: _Walk, folder: Path, path: str,
 
 
 def _read_index(walk: _Walk, index: Path, path: str) -> _IndexPage | None:
-    return read_index(walk.config, index, path, walk.tree.problems)
+    return read_index(walk.config, index, path, walk.tree.problems, walk.files)
 
 
-def read_index(config: Config, index: Path, path: str,
-               problems: list[Problem]) -> _IndexPage | None:
+def read_index(config: Config, index: Path, path: str, problems: list[Problem],
+               files: ProjectFiles | None = None) -> _IndexPage | None:
     """An `_index.md`: the language home (path "") or a collection's title and intro."""
     shown = _shown(config, index)
     read = _read_front_matter(config, index, shown, frontmatter.COLLECTION_FIELDS, bool(path),
-                              problems)
+                              problems, files)
     if read is None:
         return None
     fm, fields = read
@@ -218,19 +230,47 @@ RESERVED = {"search": "the search page"}
 
 def _read_front_matter(
     config: Config, source: Path, shown: str, allowed: frozenset[str], title_required: bool,
-    problems: list[Problem],
+    problems: list[Problem], files: ProjectFiles | None = None,
 ) -> tuple[frontmatter.FrontMatter, dict[str, Any]] | None:
     """A file's front matter and checked fields; None when the file cannot be read at all."""
+    files = files or ProjectFiles(config.root)
     try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(shown, 0, f"cannot read: {exc}"))
+        text = files.read_text(source, limit=config["build.max_article_bytes"],
+                               what="article", setting="build.max_article_bytes")
+    except FileRefused as exc:
+        problems.append(Problem(shown, exc.line, exc.message))
+        return None
+    except OSError as exc:
+        problems.append(Problem(shown, 0, f"cannot read: {exc.strerror or exc}"))
         return None
     fm = frontmatter.split(text, shown)
     fields = frontmatter.check_fields(fm, shown, allowed, set(config.authors),
                                       title_required=title_required)
     problems.extend(fm.problems)
     return fm, fields
+
+
+def _inside(config: Config, files: ProjectFiles, path: Path, problems: list[Problem]) -> bool:
+    """False (with the problem) when `path` is a symlink, or inside one, leading out of the
+    project: such a file is neither read nor published."""
+    target = files.escape(path)
+    if target is None:
+        return True
+    problems.append(Problem(_shown(config, path), 1, outside_message(target)))
+    return False
+
+
+def _is_loop(walk: _Walk, entry: os.DirEntry[str], folder: Path) -> bool:
+    """A symlinked folder that leads to one of its own ancestors would be walked forever."""
+    if not (entry.is_symlink() and entry.is_dir()):
+        return False
+    target = Path(os.path.realpath(entry.path))
+    if not Path(os.path.realpath(folder)).is_relative_to(target):
+        return False
+    walk.tree.problems.append(Problem(_shown(walk.config, Path(entry.path)), 1,
+                                      f"symlink to its own parent folder ({target}): it would "
+                                      "repeat the folder forever"))
+    return True
 
 
 def _claim_url(walk: _Walk, seen: dict[str, str], page: Page) -> None:

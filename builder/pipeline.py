@@ -89,7 +89,7 @@ def load_project(config_path: Path, *, include_drafts: bool = False,
                       problems=list(tree.problems))
     _attach_git(project)
     titles = {lang: markdown_strings(theme, lang) for lang in config.languages}
-    project.problems.extend(theme.warnings)
+    project.problems.extend(theme.problems)  # bad or escaping theme files are errors too
     _index_links(project)
     cache = MarkdownCache.open(cache_dir(config) / "markdown.pickle" if use_cache else None,
                                titles)

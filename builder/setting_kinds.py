@@ -220,6 +220,18 @@ def integer(minimum: int, maximum: int) -> Kind:
     return Kind(f"integer {minimum}..{maximum}", _int(minimum, maximum))
 
 
+def choice(*options: str) -> Kind:
+    """One of a few words, e.g. sanitize, trusted or escape."""
+
+    def check(value: Any) -> str:
+        text = _string(value)
+        if text not in options:
+            raise Invalid(f"expected one of {', '.join(options)}, got {text!r}")
+        return text
+
+    return Kind("one of " + ", ".join(options), check)  # no "|": the reference is a table
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # dotted path in config.yml

@@ -19,6 +19,7 @@ from builder.setting_kinds import (
     PATH,
     STRING,
     Setting,
+    choice,
     integer,
 )
 from builder.settings_chat import CHAT_SETTINGS
@@ -54,6 +55,17 @@ CORE_SETTINGS: tuple[Setting, ...] = (
     Setting("brand.custom_css", PATH, "", "A CSS file added after the theme's own styles."),
     Setting("brand.footer_links", FOOTER_LINKS, (),
             "Links in the footer (legal, contacts): title (a string or {lang: string}) and url."),
+    # --- markdown ---------------------------------------------------------------------------
+    Setting("markdown.raw_html", choice("sanitize", "trusted", "escape"), "sanitize",
+            "HTML written in articles: 'sanitize' keeps formatting tags (tables, details, img, "
+            "links) and drops scripts, styles, iframes, event handlers and javascript: links; "
+            "'trusted' publishes it as written (only when every writer may run scripts on the "
+            "site, operators' pages included); 'escape' shows it as text."),
+    # --- the build --------------------------------------------------------------------------
+    Setting("build.max_article_bytes", integer(1024, 1024 ** 3), 2 * 1024 * 1024,
+            "Largest article (or _index.md) file in bytes; a bigger one is an error instead of "
+            "minutes of rendering. The default, 2 MB, is 18 times the largest article of the "
+            "corpora we test on."),
 )
 
 SETTINGS: tuple[Setting, ...] = (*CORE_SETTINGS, *SEARCH_SETTINGS, *CHAT_SETTINGS)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 from jinja2 import (
     ChoiceLoader,
     Environment,
@@ -27,8 +26,10 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
+from builder import yamlfile
 from builder.config import Config
 from builder.errors import Problem
+from builder.project_files import FileRefused, ProjectFiles, decode_utf8, outside_message
 from builder.urls import relative
 
 DEFAULT_THEME_DIR = Path(__file__).resolve().parent.parent / "themes" / "default"
@@ -118,24 +119,67 @@ class _ChoiceLoaderRememberingMisses(ChoiceLoader):
             raise
 
 
+class _ProjectTemplateLoader(FileSystemLoader):
+    """The project's templates, but none that leads outside the project folder (the theme
+    reports those before anything renders; here they fall through to the default theme)."""
+
+    def __init__(self, folder: Path, allowed: Any) -> None:
+        super().__init__(str(folder))
+        self._allowed = allowed
+
+    def get_source(self, environment: Environment, template: str) -> Any:
+        source, filename, uptodate = super().get_source(environment, template)
+        if filename is None or not self._allowed(Path(filename)):
+            raise TemplateNotFound(template)
+        return source, filename, uptodate
+
+
 class Theme:
     """Compiled once per build: the Jinja environment, the asset map, strings per language."""
 
     def __init__(self, config: Config, default_dir: Path = DEFAULT_THEME_DIR) -> None:
         self.config = config
         self.default_dir = default_dir
+        self.problems: list[Problem] = []  # warnings (missing strings) and bad theme files
+        self._files = ProjectFiles(config.root)
+        self._refused: set[Path] = set()
         # Project first: its files shadow the default theme's files of the same name.
-        self.dirs = [d for d in (config.themes_dir, default_dir) if d.is_dir()]
-        self.problems: list[Problem] = []  # warnings (missing strings) and bad string files
+        own = config.themes_dir
+        self.dirs = [d for d in (own, default_dir) if d.is_dir() and self._allowed(d)]
+        self._check_project_files()
         self.env = self._environment()
         self.assets: dict[str, Asset] = {}
         self._load_assets()
         self._strings = {lang: self._load_strings(lang) for lang in config.languages}
 
+    # --- the project's files -----------------------------------------------------------------
+    def _allowed(self, path: Path) -> bool:
+        """False (with an error, once) for a project theme file leading outside the project;
+        the default theme ships with the builder and is always allowed."""
+        if path.is_relative_to(self.default_dir) or self._files.escape(path) is None:
+            return True
+        if path not in self._refused:
+            self._refused.add(path)
+            target = self._files.escape(path)
+            self.problems.append(Problem(self._display(path), 1, outside_message(target)))
+        return False
+
+    def _check_project_files(self) -> None:
+        """Every override leading outside the project is an error before anything renders
+        (templates are otherwise only opened when a page asks for them)."""
+        own = self.config.themes_dir
+        if own in self.dirs:
+            for path in sorted(own.rglob("*")):
+                self._allowed(path)
+
     # --- templates ---------------------------------------------------------------------------
     def _environment(self) -> Environment:
         default_loader = FileSystemLoader(str(self.default_dir / "templates"))
-        loaders: list[Any] = [FileSystemLoader(str(d / "templates")) for d in self.dirs]
+        loaders: list[Any] = [
+            FileSystemLoader(str(d / "templates")) if d == self.default_dir
+            else _ProjectTemplateLoader(d / "templates", self._allowed)
+            for d in self.dirs
+        ]
         loaders.append(PrefixLoader({"default": default_loader}, delimiter=":"))
         env = Environment(
             loader=_ChoiceLoaderRememberingMisses(loaders),
@@ -171,6 +215,7 @@ class Theme:
                     path.is_file()
                     and path.suffix != ".md"
                     and not any(part.startswith(".") for part in rel.split("/"))
+                    and self._allowed(path)
                 ):
                     self.add_asset(rel, path.read_bytes(), f"theme:{rel}")
 
@@ -199,18 +244,22 @@ class Theme:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.glob("*.yml")):
+                if not self._allowed(path):
+                    continue
                 found = found if found is not None else {}
                 _flatten(self._read_yaml(path), "", found)
         return found
 
     def _read_yaml(self, path: Path) -> Any:
+        # The line-keeping loader: UTF-8 and alias bombs are refused as in config.yml.
         try:
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 0
-            self.problems.append(Problem(self._display(path), line, f"bad YAML: {exc}"))
-            return {}
+            return yamlfile.load(decode_utf8(path.read_bytes())).data or {}
+        except (FileRefused, yamlfile.YamlSyntaxError) as exc:
+            self.problems.append(Problem(self._display(path), exc.line, exc.message))
+        except OSError as exc:
+            self.problems.append(Problem(self._display(path), 0,
+                                         f"cannot read: {exc.strerror or exc}"))
+        return {}
 
     def _display(self, path: Path) -> str:
         try:
