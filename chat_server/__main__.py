@@ -25,6 +25,9 @@ SERVER_OPTIONS: dict[str, Any] = {
     # Chat frames are a few hundred bytes: compressing them saves little and costs CPU on
     # every frame sent and received, and a zlib context per open socket.
     "ws_per_message_deflate": False,
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only from
+    # CHAT_TRUSTED_PROXIES (chat_server/client_address.py).
+    "proxy_headers": False,
 }
 
 
@@ -128,7 +131,7 @@ def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> i
     app = create_app(settings, open_store(settings.database, settings.database_schema or None),
                      open_broker(settings.broker_url, settings.broker_prefix))
     tune_gc()
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, **SERVER_OPTIONS)
+    uvicorn.run(app, host=host, port=port, **SERVER_OPTIONS)
     return 0
 
 

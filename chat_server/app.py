@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chat_server import attachments, failed_searches, operator_api, operator_auth, ratings
 from chat_server.articles import Articles
 from chat_server.broker import Broker
+from chat_server.client_address import ForwardedHeaders, TrustedProxies
 from chat_server.conversations import Chat
 from chat_server.cors import preflight, with_cors
 from chat_server.limits import limits_for
@@ -144,4 +145,5 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     app.state.signer = chat.signer
     app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ForwardedHeaders, proxies=TrustedProxies.parse(settings.trusted_proxies))
     return app

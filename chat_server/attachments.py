@@ -22,6 +22,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from chat_server import limits
 from chat_server.attachment_urls import decorate, reader_signature
+from chat_server.client_address import client_address
 from chat_server.conversations import Chat, NotFound, public_conversation, public_message
 from chat_server.cors import origin_ok, with_cors
 from chat_server.operator_auth import current_operator, json_error, operator_only
@@ -96,7 +97,7 @@ async def reader_upload(request: Request) -> Response:
     chat: Chat = request.app.state.chat
     if not origin_ok(request):
         return JSONResponse({"error": "origin"}, status_code=403)
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     if not await request.app.state.limits.allow(limits.UPLOAD, client, cost=5):
         return with_cors(request, json_error(429, "rate_limited"))
     parsed = await _read_upload(request)

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server import limits
+from chat_server.client_address import client_address
 from chat_server.operator_auth import BodyError, read_json
 from chat_server.settings import origin_of
 
@@ -46,7 +47,7 @@ async def public_json(request: Request, bucket: str, max_body: int) -> dict[str,
     endpoint's rate limit, read a size-limited JSON object. A Response means: answer with it."""
     if not origin_ok(request):
         return JSONResponse({"error": "origin"}, status_code=403)
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     if not await request.app.state.limits.allow(limits.PUBLIC, f"{bucket}:{client}"):
         return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
     try:

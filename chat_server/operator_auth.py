@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server import auth, limits
+from chat_server.client_address import client_address
 from chat_server.settings import origin_of
 from chat_server.store import Record
 
@@ -97,7 +98,7 @@ def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) ->
 async def login(request: Request) -> Response:
     if not same_origin(request):
         return json_error(403, "origin")
-    client = request.client.host if request.client else "?"
+    client = client_address(request)
     try:
         data = await read_json(request, 4096)
     except BodyError as exc:

@@ -14,6 +14,10 @@ committed to git):
 - CHAT_BROKER_URL       memory:// (default) or redis://host:port/db for several processes.
 - CHAT_BROKER_PREFIX    prefix of the Redis channels (default chat:), to share one Redis.
 - CHAT_SMTP_URL         smtp://user:password@host:port (smtps:// for TLS, ?starttls=1).
+- CHAT_TRUSTED_PROXIES  comma-separated addresses or networks (10.0.0.1, 10.0.0.0/8) of the
+                        proxies in front of the sidecar, whose X-Forwarded-For and
+                        X-Forwarded-Proto are believed. Empty (default): no proxy is trusted,
+                        not even 127.0.0.1, and the peer's own address is the client's.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from builder.errors import ConfigError, Problem
+from chat_server.client_address import TrustedProxies
 
 
 def origin_of(url: str) -> str:
@@ -56,6 +63,7 @@ class ChatSettings:
     broker_url: str = "memory://"
     broker_prefix: str = "chat:"
     smtp_url: str = ""
+    trusted_proxies: tuple[str, ...] = ()
     site_dir: Path | None = None
     authors: Mapping[str, str] = field(default_factory=dict)  # author key -> email
     title: str = "Help center"
@@ -104,10 +112,20 @@ class ChatSettings:
             broker_url=env.get("CHAT_BROKER_URL", "memory://"),
             broker_prefix=env.get("CHAT_BROKER_PREFIX", "chat:"),
             smtp_url=env.get("CHAT_SMTP_URL", ""),
+            trusted_proxies=_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "")),
             site_dir=site_dir,
             authors={key: a.email for key, a in config.authors.items() if a.email},
             title=config.title,
         )
+
+
+def _trusted_proxies(text: str) -> tuple[str, ...]:
+    entries = tuple(e.strip() for e in text.split(",") if e.strip())
+    try:
+        TrustedProxies.parse(entries)
+    except ValueError as exc:
+        raise ConfigError([Problem("CHAT_TRUSTED_PROXIES", 0, str(exc))]) from exc
+    return entries
 
 
 def _local_secret(data_dir: Path) -> str:

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 
 from chat_server import auth, limits
 from chat_server.attachment_urls import decorate
+from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
 from chat_server.sockets import Connection, Send, origin_allowed
@@ -27,7 +28,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, chat.settings.origins):
         await connection.close(Close.FORBIDDEN_ORIGIN, "origin not allowed")
         return
-    client = websocket.client.host if websocket.client else "?"
+    client = client_address(websocket)
     if not await app.state.limits.allow(limits.CONNECT, client):
         await connection.close(Close.RATE_LIMITED, "too many connections")
         return

@@ -22,6 +22,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from chat_server import auth
+from chat_server.__main__ import SERVER_OPTIONS
 from chat_server.app import create_app
 from chat_server.broker import open_broker
 from chat_server.mailer import Mailer
@@ -59,8 +60,9 @@ class ServerThread:
         app = create_app(settings, open_store(settings.database),
                          open_broker(settings.broker_url), mailer)
         self.app = app
+        # The options `python -m chat_server serve` runs uvicorn with (no proxy headers).
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                ws_max_size=1024 * 1024, lifespan="on")
+                                lifespan="on", **SERVER_OPTIONS)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
