@@ -37,9 +37,15 @@ def _attachments(conn: Connection) -> None:
     schema.attachments.create(conn, checkfirst=True)
 
 
+def _operator_sessions(conn: Connection) -> None:
+    """Server-side operator sessions: logout, disabling and a new password end them."""
+    schema.operator_sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
+    (3, "operator sessions", _operator_sessions),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from chat_server.store.base import DuplicateError, Record
 from chat_server.store.rows import JSON_FIELDS, now_ms
 from chat_server.store.schema import operators, visitors
+from chat_server.store.sessions import end_sessions_of
 
 T = TypeVar("T")
 
@@ -55,10 +56,19 @@ class PeopleQueries:
         return await self._all(select(operators).order_by(operators.c.id))
 
     async def update_operator(self, operator_id: int, **fields: Any) -> None:
+        """A new password or disabling ends the operator's sessions in the same transaction:
+        no moment in which the change is made and an old session still works."""
         if "groups" in fields:
             fields["groups"] = ",".join(fields["groups"])
         query = update(operators).where(operators.c.id == operator_id).values(**fields)
-        await self._transaction(lambda conn: conn.execute(query))
+        ends_sessions = "password_hash" in fields or fields.get("disabled") is True
+
+        def write(conn: Connection) -> None:
+            conn.execute(query)
+            if ends_sessions:
+                end_sessions_of(conn, operator_id)
+
+        await self._transaction(write)
 
     # --- visitors ------------------------------------------------------------------------
     async def get_visitor(self, visitor_id: str) -> Record | None:

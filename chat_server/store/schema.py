@@ -139,3 +139,17 @@ attachments = Table(
     Column("size", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
 )
+
+operator_sessions = Table(
+    "chat_operator_sessions",
+    metadata,
+    # SHA-256 of the random id in the operator's cookie: a copy of this table (a backup, a
+    # leaked dump) opens no session.
+    Column("id_hash", String(64), primary_key=True),
+    Column("operator_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_chat_operator_sessions_operator", "operator_id"),
+    Index("ix_chat_operator_sessions_expires", "expires_at"),
+)

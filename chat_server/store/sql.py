@@ -24,6 +24,7 @@ from chat_server.store.feedback import FeedbackQueries
 from chat_server.store.messages import MessageQueries
 from chat_server.store.people import PeopleQueries
 from chat_server.store.rows import to_record
+from chat_server.store.sessions import SessionQueries
 from chat_server.store.writer import SqliteWriter
 
 T = TypeVar("T")
@@ -37,7 +38,7 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-class SqlStore(PeopleQueries, FeedbackQueries, MessageQueries):
+class SqlStore(PeopleQueries, SessionQueries, FeedbackQueries, MessageQueries):
     def __init__(self, url: str, schema: str | None = None) -> None:
         parsed = make_url(async_url(url))
         # sqlite:///chat.db?synchronous=normal trades power-loss durability of the last
