@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import secrets
 import sys
@@ -111,7 +112,7 @@ async def _demo_operator(settings: ChatSettings) -> None:
                   "list-operators)")
             return
         password = secrets.token_urlsafe(9)
-        await store.add_operator(DEMO_EMAIL, "Demo operator", auth.hash_password(password),
+        await store.add_operator(DEMO_EMAIL, "Demo operator", await _hash(password),
                                  ("support",))
         print(f"demo operator: {DEMO_EMAIL} / {password}  (log in at /operator/)", flush=True)
     finally:
@@ -135,6 +136,11 @@ def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> i
     return 0
 
 
+async def _hash(password: str) -> str:
+    # argon2 in a thread: it is slow by design and this runs on an event loop.
+    return await asyncio.to_thread(auth.hash_password, password)
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -149,12 +155,33 @@ async def _admin(command: str, settings: ChatSettings, args: argparse.Namespace)
     store = open_store(settings.database, settings.database_schema or None)
     try:
         await store.migrate()
-        return await _run_admin(store, command, args)
+        return await _run_admin(store, command, args, settings)
     finally:
         await store.close()
 
 
-async def _run_admin(store: Store, command: str, args: argparse.Namespace) -> int:
+async def _announce_ended(settings: ChatSettings, operator_id: int) -> None:
+    """Tell running sidecars to close the operator's sockets now. With a `memory://` broker
+    there is nobody to tell: their session watch notices within a second anyway."""
+    from chat_server.broker import open_broker
+    from chat_server.operator_sessions import announce_ended
+
+    if settings.broker_url.startswith("memory"):
+        return
+    broker = open_broker(settings.broker_url, settings.broker_prefix)
+    try:
+        await broker.connect()
+        await announce_ended(broker, operator_id)
+    except Exception as exc:  # the sessions are ended in the database all the same
+        print(f"could not reach the broker ({exc}); open pages close within a second",
+              file=sys.stderr)
+    finally:
+        with contextlib.suppress(Exception):
+            await broker.disconnect()
+
+
+async def _run_admin(store: Store, command: str, args: argparse.Namespace,
+                     settings: ChatSettings) -> int:
     if command == "migrate":
         print("database is up to date")
         return 0
@@ -170,8 +197,7 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace) -> in
             return 1
         groups = tuple(g.strip() for g in args.groups.split(",") if g.strip())
         try:
-            op = await store.add_operator(args.email, args.name, auth.hash_password(password),
-                                          groups)
+            op = await store.add_operator(args.email, args.name, await _hash(password), groups)
         except DuplicateError as exc:
             print(exc, file=sys.stderr)
             return 1
@@ -186,9 +212,12 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace) -> in
         if len(password) < 8:
             print("the password needs at least 8 characters", file=sys.stderr)
             return 1
-        await store.update_operator(operator["id"], password_hash=auth.hash_password(password))
+        # The store ends the operator's sessions in the same transaction.
+        await store.update_operator(operator["id"], password_hash=await _hash(password))
     else:
         await store.update_operator(operator["id"], disabled=command == "disable-operator")
+    if command in ("set-password", "disable-operator"):
+        await _announce_ended(settings, operator["id"])
     print(f"{command}: {operator['email']} done")
     return 0
 

@@ -7,20 +7,30 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat_server import attachments, failed_searches, operator_api, operator_auth, ratings
 from chat_server.articles import Articles
+from chat_server.auth import Passwords
 from chat_server.broker import Broker
 from chat_server.client_address import ForwardedHeaders, TrustedProxies
 from chat_server.conversations import Chat
 from chat_server.cors import preflight, with_cors
 from chat_server.limits import limits_for
+from chat_server.login_throttle import throttle_for
 from chat_server.mailer import Mailer
+from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.settings import ChatSettings
 from chat_server.store import Store
@@ -76,6 +86,16 @@ async def operator_page(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The API answers JSON even for a path or method it does not have (a POST to
+    `/conversations/-1/reply` reaches the site's files, which take only GET)."""
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/api/"):
+        code = {404: "not_found", 405: "method_not_allowed"}[exc.status_code]
+        return JSONResponse({"error": code}, status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
 
 
 def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
@@ -136,14 +156,20 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
             yield
         finally:
             await chat.drain()
+            await app.state.sessions.close()
+            await app.state.login_throttle.close()
             await app.state.limits.close()
             await broker.disconnect()
             await store.close()
 
-    app = Starlette(routes=_routes(settings), lifespan=lifespan)
+    app = Starlette(routes=_routes(settings), lifespan=lifespan,
+                    exception_handlers={404: http_error, 405: http_error})
     app.state.chat = chat
     app.state.signer = chat.signer
     app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
+    app.state.sessions = Sessions(store, broker)
+    app.state.passwords = Passwords()
+    app.state.login_throttle = throttle_for(settings.broker_url, settings.broker_prefix)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ForwardedHeaders, proxies=TrustedProxies.parse(settings.trusted_proxies))
     return app

@@ -4,13 +4,15 @@
   localStorage, so a reader can only ever name their own visitor id.
 - `user_hash`: HMAC-SHA256(CHAT_IDENTITY_SECRET, user_id) in hex, computed by the host
   product's backend (the Intercom and Chatwoot scheme), proves a logged-in user's id.
-- Operator session: a signed, HttpOnly, SameSite=Strict cookie naming the operator and a
-  fingerprint of their password hash (changing the password ends every session); the CSRF
-  token is an HMAC of the cookie that the page sends back in a header.
+- Operator session: an HttpOnly, SameSite=Strict cookie carrying a random session id; the
+  store keeps only its hash (chat_server/operator_sessions.py). The CSRF token is an HMAC of
+  that id, so it is bound to the session and dies with it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -23,24 +25,60 @@ SESSION_COOKIE = "chat_session"
 SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_HEADER = "x-csrf-token"
 LINK_MAX_AGE = 30 * 24 * 3600  # an emailed link to a conversation works for a month
+# argon2 keeps a core busy for about 0.1 s by design. Two at a time, in threads (argon2-cffi
+# lets go of the GIL), on this 2-core machine: logins queue, the event loop keeps answering.
+PASSWORD_THREADS = 2
 
 _hasher = PasswordHasher()
 
 
 def hash_password(password: str) -> str:
+    """Blocking: in the event loop use `Passwords.hash`."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Blocking: in the event loop use `Passwords.verify`."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A real hash to verify against when the email is unknown, so a login for a missing
-# account takes as long as one for an existing account (no user enumeration by timing).
-DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+@functools.cache
+def dummy_hash() -> str:
+    """A real hash to verify against when the email is unknown, so a login for a missing
+    account takes as long as one for an existing account (no user enumeration by timing).
+    Made on first use, not at import."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+class Passwords:
+    """argon2 off the event loop, at most `threads` hashes at a time."""
+
+    def __init__(self, threads: int = PASSWORD_THREADS) -> None:
+        self._slots = asyncio.Semaphore(threads)
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(hash_password, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """`None` for an account that does not exist: it costs the same and fails."""
+        async with self._slots:
+            if password_hash is None:
+                await asyncio.to_thread(verify_password, dummy_hash(), password)
+                return False
+            return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def session_hash(session_id: str) -> str:
+    """What the store keeps of a session id: enough to find it, useless as a cookie."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 def user_hash(identity_secret: str, user_id: str) -> str:
@@ -61,7 +99,6 @@ class Signer:
     def __init__(self, secret_key: str) -> None:
         self._secret = secret_key.encode()
         self._visitors = URLSafeSerializer(secret_key, salt="chat-visitor")
-        self._sessions = URLSafeTimedSerializer(secret_key, salt="chat-operator-session")
         self._links = URLSafeTimedSerializer(secret_key, salt="chat-email-link")
 
     def visitor_token(self, visitor_id: str) -> str:
@@ -89,33 +126,14 @@ class Signer:
             return None
         return value if isinstance(value, str) else None
 
-    def session(self, operator_id: int, password_hash: str) -> str:
-        return self._sessions.dumps([operator_id, _fingerprint(password_hash)])
+    def csrf_token(self, session_id: str) -> str:
+        return hmac.new(self._secret, b"csrf:" + session_id.encode(),
+                        hashlib.sha256).hexdigest()
 
-    def session_operator(self, cookie: str | None) -> tuple[int, str] | None:
-        """(operator id, password fingerprint) of a valid, unexpired cookie."""
-        if not cookie:
-            return None
-        try:
-            value = self._sessions.loads(cookie, max_age=SESSION_MAX_AGE)
-        except BadSignature:
-            return None
-        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
-            return None
-        return value[0], str(value[1])
-
-    def csrf_token(self, cookie: str) -> str:
-        return hmac.new(self._secret, b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
-
-    def check_csrf(self, cookie: str | None, given: str | None) -> bool:
-        return bool(cookie and given) and hmac.compare_digest(
-            self.csrf_token(cookie or ""), given or ""
-        )
-
-
-def password_matches_session(password_hash: str, fingerprint: str) -> bool:
-    return hmac.compare_digest(_fingerprint(password_hash), fingerprint)
-
-
-def _fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+    def check_csrf(self, session_id: str, given: str | None) -> bool:
+        # Bytes, not str: compare_digest refuses str with non-ASCII characters (TypeError),
+        # and a header is whatever a client sent.
+        if not given:
+            return False
+        expected = self.csrf_token(session_id).encode()
+        return hmac.compare_digest(expected, given.encode("utf-8", "surrogateescape"))

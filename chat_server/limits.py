@@ -136,7 +136,11 @@ class RedisLimits:
 PUBLIC = Rule("public", rate=1.0, burst=30)  # ratings, failed searches: per endpoint and address
 CONNECT = Rule("connect", rate=1.0, burst=30)  # reader socket handshakes per address
 UPLOAD = Rule("upload", rate=1.0, burst=30)  # attachment uploads cost 5 each
-LOGIN = Rule("login", rate=5 / 300, burst=5)  # 5 tries, then 1 per minute
+
+# Operator logins, per address across every email (against one password sprayed over many
+# accounts): 20 tries, then one every 20 s. Wrong passwords for one account from one address
+# back off on their own (login_throttle.py); neither touches any other address.
+LOGIN_ADDRESS = Rule("login-address", rate=1 / 20, burst=20)
 
 
 def limits_for(broker_url: str, prefix: str = "chat:") -> Limits:

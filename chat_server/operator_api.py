@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from chat_server.attachment_urls import decorate
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import json_error, operator_only, operator_view, read_json
-from chat_server.protocol import MAX_BODY_CHARS, PRESENCE_STATES
+from chat_server.protocol import MAX_BODY_CHARS, MAX_ID, PRESENCE_STATES
 from chat_server.store import Record
 from chat_server.store.base import INBOX_VIEWS
 
@@ -92,7 +92,8 @@ async def note(request: Request, operator: Record) -> Response:
 async def assign(request: Request, operator: Record) -> Response:
     data = await _body(request)
     target = data.get("operator_id", operator["id"])
-    if target is not None and (isinstance(target, bool) or not isinstance(target, int)):
+    if target is not None and (isinstance(target, bool) or not isinstance(target, int)
+                               or not 0 <= target <= MAX_ID):
         return json_error(400, "bad_operator_id")
     try:
         found = await _chat(request).assign(_int(request.path_params["id"]), target)

@@ -1,16 +1,24 @@
-"""Operator login, logout and the checks every operator request goes through."""
+"""Operator login, logout and the checks every operator request goes through.
+
+Sessions are server-side (operator_sessions.py): every request looks its cookie up. Logins
+back off per (email, address) (login_throttle.py) within a budget per address
+(limits.LOGIN_ADDRESS); argon2 runs in threads (auth.Passwords), never on the event loop.
+"""
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server import auth, limits
 from chat_server.client_address import client_address
+from chat_server.operator_sessions import Session
+from chat_server.protocol import MAX_ID
 from chat_server.settings import origin_of
 from chat_server.store import Record
 
@@ -22,17 +30,16 @@ def operator_view(operator: Record) -> Record:
     return {k: operator[k] for k in ("id", "email", "name", "groups", "status")}
 
 
+async def current_session(conn: HTTPConnection) -> Session | None:
+    """The live session the request's cookie names, with its enabled operator."""
+    sessions = conn.app.state.sessions
+    session: Session | None = await sessions.lookup(conn.cookies.get(auth.SESSION_COOKIE))
+    return session
+
+
 async def current_operator(conn: HTTPConnection) -> Record | None:
-    """The operator named by a valid session cookie, if their password has not changed."""
-    session = conn.app.state.signer.session_operator(conn.cookies.get(auth.SESSION_COOKIE))
-    if session is None:
-        return None
-    operator = await conn.app.state.chat.store.get_operator(session[0])
-    if operator is None or operator["disabled"]:
-        return None
-    if not auth.password_matches_session(operator["password_hash"], session[1]):
-        return None
-    return operator
+    session = await current_session(conn)
+    return session.operator if session else None
 
 
 def same_origin(conn: HTTPConnection) -> bool:
@@ -61,8 +68,10 @@ async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> Any:
         if len(body) > limit:
             raise BodyError(413, "too_large")
     try:
-        return json.loads(body or b"null")
-    except ValueError as exc:
+        # orjson: nesting deeper than 1024 is an error like any other (json.loads raised
+        # RecursionError), and so is an integer over 64 bits.
+        return orjson.loads(body or b"null")
+    except orjson.JSONDecodeError as exc:
         raise BodyError(400, "bad_json") from exc
 
 
@@ -74,20 +83,21 @@ class BodyError(Exception):
 
 
 def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) -> Endpoint:
-    """Require a session; for state changes also same origin and the CSRF header."""
+    """Require a session; for state changes also same origin and the session's CSRF token."""
 
     async def wrapped(request: Request) -> Response:
-        operator = await current_operator(request)
-        if operator is None:
+        session = await current_session(request)
+        if session is None:
             return json_error(401, "login_required")
-        if request.method not in ("GET", "HEAD"):
-            cookie = request.cookies.get(auth.SESSION_COOKIE)
-            if not same_origin(request) or not request.app.state.signer.check_csrf(
-                cookie, request.headers.get(auth.CSRF_HEADER)
-            ):
-                return json_error(403, "csrf")
+        if request.method not in ("GET", "HEAD") and not (
+                same_origin(request) and request.app.state.signer.check_csrf(
+                    session.id, request.headers.get(auth.CSRF_HEADER))):
+            return json_error(403, "csrf")
+        if not ids_in_range(request):
+            return json_error(404, "not_found")
+        request.state.operator_session = session
         try:
-            return await endpoint(request, operator)
+            return await endpoint(request, session.operator)
         except BodyError as exc:
             return json_error(exc.status, exc.code)
 
@@ -95,50 +105,74 @@ def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) ->
     return wrapped
 
 
+def ids_in_range(request: Request) -> bool:
+    """Path ids ({id:int}) a row can have: a larger one would make the query raise."""
+    return all(0 <= value <= MAX_ID for value in request.path_params.values()
+               if isinstance(value, int))
+
+
+def too_many_attempts(seconds: float) -> JSONResponse:
+    response = json_error(429, "too_many_attempts")
+    response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    return response
+
+
+async def refuse_login(request: Request, email: str) -> Response | None:
+    """429 while this address backs off on this email, or has spent its budget."""
+    client = client_address(request)
+    wait = await request.app.state.login_throttle.attempt(f"{client} {email}")
+    if wait > 0:
+        return too_many_attempts(wait)
+    if not await request.app.state.limits.allow(limits.LOGIN_ADDRESS, client):
+        return too_many_attempts(1 / limits.LOGIN_ADDRESS.rate)
+    return None
+
+
 async def login(request: Request) -> Response:
     if not same_origin(request):
         return json_error(403, "origin")
-    client = client_address(request)
     try:
         data = await read_json(request, 4096)
     except BodyError as exc:
         return json_error(exc.status, exc.code)
-    if not isinstance(data, dict):
+    fields = data if isinstance(data, dict) else {}
+    email, password = fields.get("email"), fields.get("password")
+    # Strings only: str() of a 1000-deep list raises RecursionError.
+    if not (isinstance(email, str) and isinstance(password, str)):
         return json_error(400, "bad_request")
-    email = str(data.get("email", "")).strip().lower()[:254]
-    password = str(data.get("password", ""))[:1024]
-    budget = request.app.state.limits
-    # Both the address and the account have a budget: guessing one password across many
-    # accounts and many passwords for one account are both slowed down.
-    if not (await budget.allow(limits.LOGIN, "ip:" + client)
-            and await budget.allow(limits.LOGIN, "email:" + email)):
-        return json_error(429, "too_many_attempts")
-    operator = await request.app.state.chat.store.operator_by_email(email)
-    password_hash = operator["password_hash"] if operator else auth.DUMMY_HASH
-    if not auth.verify_password(password_hash, password) or operator is None or operator[
-            "disabled"]:
+    email, password = email.strip().lower()[:254], password[:1024]
+    refused = await refuse_login(request, email)
+    if refused is not None:
+        return refused
+    state = request.app.state
+    operator = await state.chat.store.operator_by_email(email)
+    right = await state.passwords.verify(operator["password_hash"] if operator else None,
+                                         password)
+    if not right or operator is None or operator["disabled"]:
         return json_error(401, "bad_credentials")
-    cookie = request.app.state.signer.session(operator["id"], operator["password_hash"])
+    await state.login_throttle.succeeded(f"{client_address(request)} {email}")
+    session_id = await state.sessions.start(operator)
     response = JSONResponse({"operator": operator_view(operator),
-                             "csrf": request.app.state.signer.csrf_token(cookie)})
+                             "csrf": state.signer.csrf_token(session_id)})
     response.set_cookie(
-        auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE, httponly=True,
-        samesite="strict", secure=request.app.state.chat.settings.secure_cookies, path="/",
+        auth.SESSION_COOKIE, session_id, max_age=auth.SESSION_MAX_AGE, httponly=True,
+        samesite="strict", secure=state.chat.settings.secure_cookies, path="/",
     )
     return response
 
 
 async def me(request: Request) -> Response:
-    operator = await current_operator(request)
-    if operator is None:
+    session = await current_session(request)
+    if session is None:
         return json_error(401, "login_required")
-    cookie = request.cookies.get(auth.SESSION_COOKIE, "")
-    return JSONResponse({"operator": operator_view(operator),
-                         "csrf": request.app.state.signer.csrf_token(cookie)})
+    return JSONResponse({"operator": operator_view(session.operator),
+                         "csrf": request.app.state.signer.csrf_token(session.id)})
 
 
 @operator_only
 async def logout(request: Request, operator: Record) -> Response:
+    """Ends this session everywhere: its cookie stops working and its sockets close."""
+    await request.app.state.sessions.end(request.state.operator_session)
     response = JSONResponse({"ok": True})
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

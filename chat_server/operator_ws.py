@@ -1,4 +1,5 @@
-"""`/ws/operator`: the operator page's live inbox. Authenticated by the session cookie."""
+"""`/ws/operator`: the operator page's live inbox. Authenticated by the session cookie, and
+closed with SESSION_ENDED when that session ends (operator_sessions.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from chat_server.attachment_urls import decorate
+from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
-from chat_server.operator_auth import current_operator, operator_view, same_origin
+from chat_server.operator_auth import current_session, operator_view, same_origin
+from chat_server.operator_sessions import Session, ends
 from chat_server.protocol import (
     OPERATOR_IN,
     PRESENCE_STATES,
@@ -36,13 +39,25 @@ async def operator_socket(websocket: WebSocket) -> None:
     if not same_origin(websocket):
         await connection.close(Close.FORBIDDEN_ORIGIN, "origin not allowed")
         return
-    operator = await current_operator(websocket)
-    if operator is None:
+    login = await current_session(websocket)
+    if login is None:
         await connection.close(Close.UNAUTHORIZED, "login required")
         return
-    session = OperatorSession(chat, operator)
+    session = OperatorSession(chat, login)
     subscriber = chat.broker.subscriber(origin=session.id)
-    subscriber.add("operators")
+    subscriber.add("operators")  # also where the end of the login is announced
+    watch = websocket.app.state.sessions.watch
+    watch.add(login.hash, subscriber)
+    try:
+        await _serve(connection, session, subscriber)
+    finally:
+        watch.remove(login.hash, subscriber)
+        subscriber.close()
+
+
+async def _serve(connection: Connection, session: OperatorSession,
+                 subscriber: Subscriber) -> None:
+    chat, operator = session.chat, session.operator
     operators = await chat.store.list_operators()
     await connection.send(frame(
         "welcome", operator=operator_view(operator),
@@ -59,10 +74,12 @@ async def operator_socket(websocket: WebSocket) -> None:
 
 
 class OperatorSession:
-    def __init__(self, chat: Chat, operator: Record) -> None:
+    def __init__(self, chat: Chat, login: Session) -> None:
         self.chat = chat
-        self.operator = operator
+        self.login = login
+        self.operator: Record = login.operator
         self.id = uuid.uuid4().hex  # this socket's own replies come back as acks only
+        self.ended = False
 
     async def heartbeat(self) -> None:
         """Keep `seen_at` fresh while the page is open, so presence survives only with it."""
@@ -74,6 +91,8 @@ class OperatorSession:
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
+        if self.ended:  # the end is in the queue already: act on nothing meanwhile
+            raise ProtocolError(Close.SESSION_ENDED, "session ended")
         try:
             await getattr(self, "on_" + data["type"])(data, send)
         except NotFound:
@@ -138,6 +157,9 @@ class OperatorSession:
         await self.chat.set_presence(self.operator["id"], data["status"])
 
     async def translate(self, event: dict[str, Any]) -> str | None:
+        if ends(event, self.login):
+            self.ended = True
+            raise ProtocolError(Close.SESSION_ENDED, "session ended")
         kind = event.get("kind")
         if kind in ("message", "conversation"):
             return conversation_frame(event)

@@ -15,6 +15,9 @@ import orjson
 
 MAX_FRAME_BYTES = 16 * 1024  # a chat message is text; anything larger is abuse or a bug
 MAX_BODY_CHARS = 4000
+# Every integer in a frame is an id (or the last id seen): ids are INTEGER columns, 32-bit
+# in PostgreSQL, so a larger number names no row and must not reach a query (which raises).
+MAX_ID = 2**31 - 1
 
 
 class Close(IntEnum):
@@ -28,6 +31,7 @@ class Close(IntEnum):
     HELLO_REQUIRED = 4409  # the first visitor frame must be `hello`
     TOO_LARGE = 4413  # frame over MAX_FRAME_BYTES
     RATE_LIMITED = 4429  # too many frames per second
+    SESSION_ENDED = 4440  # the operator logged out, was disabled or changed their password
     OVERLOADED = 4503  # the server could not keep up with this socket's events
 
 
@@ -148,6 +152,8 @@ def _check_field(data: dict[str, Any], name: str, field: Field) -> None:
         raise ProtocolError(Close.MALFORMED, f"{data['type']}: '{name}' has the wrong type")
     if field.max_len and isinstance(value, str) and len(value) > field.max_len:
         raise ProtocolError(Close.MALFORMED, f"{data['type']}: '{name}' is too long")
+    if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_ID:
+        raise ProtocolError(Close.MALFORMED, f"{data['type']}: '{name}' is out of range")
 
 
 def _kinds(field: Field) -> tuple[type, ...]:

@@ -89,7 +89,8 @@
     ws.onclose = function (e) {
       state.ws = null;
       $("connection").textContent = s("reconnecting");
-      if (e.code === 4401) { showLogin(); return; }
+      // 4401: no session; 4440: it ended (logout elsewhere, disabled, new password).
+      if (e.code === 4401 || e.code === 4440) { showLogin(); return; }
       state.retry = Math.min(state.retry + 1, 6);
       setTimeout(connect, 400 * Math.pow(2, state.retry));
     };
