@@ -33,6 +33,7 @@ from chat_server.mailer import Mailer
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.settings import ChatSettings
+from chat_server.site_csp import SitePolicy
 from chat_server.store import Store
 from chat_server.visitor_ws import visitor_socket
 
@@ -46,17 +47,26 @@ OPERATOR_CSP = (
 )
 
 
-class SecurityHeaders:
-    """Headers for every response; the strict CSP for the operator page and its API."""
+# What the sidecar answers itself; every other path is the site it serves (settings.site_dir).
+SIDECAR_PATHS = ("/operator", "/api/", "/ws/", "/widget/", "/healthz")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Headers for every response; the strict CSP for the operator page and its API, and
+    the site's policy (no inline script) for the site's pages when the sidecar serves them."""
+
+    def __init__(self, app: ASGIApp, site: SitePolicy | None = None) -> None:
         self.app = app
+        self.site = site
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         operator = scope["path"].startswith(("/operator", "/api/operator"))
+        site = None
+        if self.site is not None and not scope["path"].startswith(SIDECAR_PATHS):
+            site = self.site.current().encode()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -69,6 +79,8 @@ class SecurityHeaders:
                         (b"referrer-policy", b"same-origin"),
                         (b"cache-control", b"no-store"),
                     ]
+                elif site is not None:
+                    headers.append((b"content-security-policy", site))
                 message["headers"] = headers
             await send(message)
 
@@ -170,6 +182,7 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     app.state.sessions = Sessions(store, broker)
     app.state.passwords = Passwords()
     app.state.login_throttle = throttle_for(settings.broker_url, settings.broker_prefix)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders,
+                       site=SitePolicy(settings) if settings.site_dir is not None else None)
     app.add_middleware(ForwardedHeaders, proxies=TrustedProxies.parse(settings.trusted_proxies))
     return app
