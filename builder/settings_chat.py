@@ -43,4 +43,11 @@ CHAT_SETTINGS: tuple[Setting, ...] = (
             "CHAT_IDENTITY_SECRET environment variable); anonymous readers are refused."),
     Setting("chat.email_from", STRING, "",
             "Sender address of offline replies by email; empty means no email is sent."),
+    Setting("chat.attachments_reader_mib_per_day", integer(1, 100_000), 50,
+            "MiB of attachments one reader may upload in 24 hours."),
+    Setting("chat.attachments_address_mib_per_day", integer(1, 1_000_000), 200,
+            "MiB of attachments readers may upload from one client address in 24 hours."),
+    Setting("chat.attachments_total_mib", integer(1, 100_000_000), 10_240,
+            "MiB all attachments together may take in the data folder; past it uploads are "
+            "refused until files are removed."),
 )

@@ -20,13 +20,20 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chat_server import attachments, failed_searches, operator_api, operator_auth, ratings
+from chat_server import (
+    attachments,
+    failed_searches,
+    operator_api,
+    operator_auth,
+    ratings,
+    reader_email,
+)
 from chat_server.articles import Articles
 from chat_server.auth import Passwords
 from chat_server.broker import Broker
 from chat_server.client_address import ForwardedHeaders, TrustedProxies
 from chat_server.conversations import Chat
-from chat_server.cors import preflight, with_cors
+from chat_server.cors import preflight, public_refusal, with_cors
 from chat_server.limits import limits_for
 from chat_server.login_throttle import throttle_for
 from chat_server.mailer import Mailer
@@ -88,6 +95,9 @@ class SecurityHeaders:
 
 
 async def availability(request: Request) -> Response:
+    refused = await public_refusal(request, "availability")
+    if refused is not None:
+        return refused
     chat: Chat = request.app.state.chat
     return with_cors(request, JSONResponse(await chat.availability()))
 
@@ -124,6 +134,7 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route("/api/attachments", attachments.reader_upload, methods=["POST"]),
         Route("/api/attachments", preflight, methods=["OPTIONS"]),
         Route("/api/attachments/{id}", attachments.download, methods=["GET"]),
+        Route(reader_email.CONFIRM_PATH, reader_email.confirm, methods=["GET"]),
         WebSocketRoute("/ws/visitor", visitor_socket),
         WebSocketRoute("/ws/operator", operator_socket),
         Route(op + "/login", operator_auth.login, methods=["POST"]),

@@ -8,9 +8,12 @@ cannot send the token); operators by their session cookie.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import logging
 import re
 import secrets
+import time
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,11 @@ from chat_server.cors import origin_ok, with_cors
 from chat_server.operator_auth import current_operator, json_error, operator_only
 from chat_server.store import Record
 
-MAX_BYTES = 10 * 1024 * 1024
+log = logging.getLogger(__name__)
+
+MIB = 1024 * 1024
+MAX_BYTES = 10 * MIB
+DAY_MS = 24 * 3600 * 1000
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -70,14 +77,50 @@ async def _read_upload(request: Request) -> tuple[dict[str, Any], UploadFile] | 
     return fields, upload
 
 
+def address_key(secret_key: str, address: str) -> str:
+    """A client address as the per-address quota counts it: keyed and hashed, so the table
+    of attachments keeps no one's address."""
+    text = f"upload-address:{address}".encode()
+    return hmac.new(secret_key.encode(), text, hashlib.sha256).hexdigest()[:32]
+
+
+async def _over_quota(chat: Chat, size: int, reader_id: str | None,
+                      address: str | None) -> Response | None:
+    """None when `size` more bytes fit: the total for all attachments, and a reader's and a
+    client address's bytes of the last 24 hours (counted in the store, so they hold across
+    processes and restarts). Concurrent uploads may pass one check together and overshoot by
+    a file each; the upload rate limit keeps that to a few files."""
+    settings = chat.settings
+    used = await chat.store.attachment_usage(int(time.time() * 1000) - DAY_MS,
+                                             reader_id or "", address or "")
+    if used["total"] + size > settings.attachments_total_mib * MIB:
+        log.warning("attachments: %d MiB used, chat.attachments_total_mib is %d: refusing "
+                    "uploads", used["total"] // MIB, settings.attachments_total_mib)
+        return json_error(507, "storage_full")
+    if reader_id is not None and used["reader"] + size > (
+            settings.attachments_reader_mib_per_day * MIB):
+        return json_error(429, "daily_quota")
+    if address is not None and used["address"] + size > (
+            settings.attachments_address_mib_per_day * MIB):
+        return json_error(429, "daily_quota")
+    return None
+
+
 async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str,
-                 author_id: str, client_id: str | None) -> Record | Response:
+                 author_id: str, client_id: str | None, address: str | None = None
+                 ) -> Record | Response:
+    """Keep an upload: checked, counted against the quotas, on disk, then its message.
+    `address` is the reader's address key (None for operators, who have no daily quota)."""
     data = await upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         return json_error(413, "too_large")
     content_type = sniff(data[:16])
     if content_type is None:
         return json_error(415, "images_and_pdf_only")
+    refused = await _over_quota(chat, len(data), author_id if kind == "visitor" else None,
+                                address)
+    if refused is not None:
+        return refused
     attachment_id = "a_" + secrets.token_urlsafe(18)
     target = folder(chat)
     target.mkdir(parents=True, exist_ok=True)
@@ -86,7 +129,7 @@ async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str
     await chat.store.add_attachment({
         "id": attachment_id, "conversation_id": conversation["id"], "uploader_kind": kind,
         "uploader_id": author_id, "name": name, "content_type": content_type,
-        "size": len(data)})
+        "size": len(data), "uploader_address": address or ""})
     message, _created = await chat.attachment_message(conversation, kind, author_id, name,
                                                       client_id, attachment_id)
     return message
@@ -100,21 +143,29 @@ async def reader_upload(request: Request) -> Response:
     client = client_address(request)
     if not await request.app.state.limits.allow(limits.UPLOAD, client, cost=5):
         return with_cors(request, json_error(429, "rate_limited"))
+    address = address_key(chat.settings.secret_key, client)
+    # Before the body is read: a client whose day is used up sends its 10 MiB for nothing.
+    declared = request.headers.get("content-length", "")
+    refused = await _over_quota(chat, int(declared) if declared.isdigit() else 0, None, address)
+    if refused is not None:
+        return with_cors(request, refused)
     parsed = await _read_upload(request)
     if isinstance(parsed, Response):
         return with_cors(request, parsed)
     fields, upload = parsed
     visitor_id = request.app.state.signer.visitor_id(fields.get("token"))
-    visitor = await chat.store.get_visitor(visitor_id) if visitor_id else None
-    if visitor is None:
+    if visitor_id is None:
         return with_cors(request, json_error(401, "token"))
+    # A reader with a token but no row yet (they only said hello) owns no conversation.
+    visitor = await chat.store.get_visitor(visitor_id) or {"id": visitor_id}
     try:
         conversation = await chat.own_conversation(visitor, int(fields.get("conversation_id",
                                                                            "0")))
     except (NotFound, ValueError):
         return with_cors(request, json_error(404, "not_found"))
     client_id = (fields.get("client_id") or "")[:64] or None
-    result = await _store(chat, conversation, upload, "visitor", visitor["id"], client_id)
+    result = await _store(chat, conversation, upload, "visitor", visitor["id"], client_id,
+                          address)
     if isinstance(result, Response):
         return with_cors(request, result)
     await decorate(chat.store, chat.settings.secret_key, [result], visitor["id"])
@@ -155,7 +206,8 @@ async def download(request: Request) -> Response:
         expected = reader_signature(chat.settings.secret_key, attachment_id,
                                     conversation["visitor_id"]) if (
             conversation) else ""
-        if not hmac.compare_digest(expected, signature):
+        # As bytes: compare_digest raises on a str that is not ASCII (?v=ü).
+        if not hmac.compare_digest(expected.encode(), signature.encode()):
             return json_error(403, "forbidden")
     elif await current_operator(request) is None:
         return json_error(403, "forbidden")

@@ -15,9 +15,11 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
+from chat_server import reader_email
 from chat_server.articles import Articles
 from chat_server.attachment_urls import decorate
 from chat_server.auth import Signer
@@ -164,23 +166,38 @@ class Chat:
             raise NotFound(conversation_id)
         return conversation
 
-    async def leave_email(self, visitor: Record, conversation_id: int, email: str) -> Record:
-        conversation = await self.own_conversation(visitor, conversation_id)
+    async def use_email(self, conversation: Record, email: str) -> Record:
+        """Replies to this conversation go to `email` while the reader is away (an address
+        they confirmed: reader_email.py)."""
         conversation = await self.store.update_conversation(conversation["id"], email=email)
-        await self.store.update_visitor(visitor["id"], email=email)
         await self._publish_conversation(conversation)
         return conversation
 
-    async def _routing(self, article: Any) -> dict[str, Any]:
-        """A conversation about an article goes to its author; others to the default group."""
+    async def confirm_email(self, visitor_id: str, conversation_id: int, email: str) -> bool:
+        """The reader opened the confirmation link: the address is theirs. False when the
+        reader or their conversation is gone."""
+        visitor = await self.store.get_visitor(visitor_id)
+        if visitor is None:
+            return False
+        try:
+            conversation = await self.own_conversation(visitor, conversation_id)
+        except NotFound:
+            return False
+        await self.store.update_visitor(visitor_id, email=email, confirmed_email=email)
+        await self.use_email(conversation, email)
+        return True
+
+    async def _routing(self, article: dict[str, str] | None) -> dict[str, Any]:
+        """A conversation about an article goes to its author; others to the default group.
+        `article` is {id, lang, rating}, checked by the socket (visitor_ws._article)."""
         fields: dict[str, Any] = {"group_name": self.settings.default_group}
-        if not isinstance(article, dict):
+        if article is None:
             return fields
-        article_id = str(article.get("id", ""))[:300]
-        lang = str(article.get("lang", ""))[:16]
-        rating = article.get("rating")
-        if article_id:
-            fields.update(article_id=article_id, article_lang=lang)
+        # Only an article the site has: a made-up id would sit in the inbox as if it were one.
+        article_id, lang, rating = article["id"], article["lang"], article["rating"]
+        if not self.articles.get(article_id, lang):
+            return fields
+        fields.update(article_id=article_id, article_lang=lang)
         if rating in RATING_VALUES:
             fields["rating"] = rating
         author_email = self.settings.authors.get(self.articles.author(article_id, lang), "")
@@ -277,22 +294,14 @@ class Chat:
     def _email_if_away(self, conversation: Record, message: Record, operator: Record) -> None:
         if not self.mailer.enabled or self.visitor_sockets[conversation["visitor_id"]] > 0:
             return
-        task = asyncio.create_task(self._send_email(conversation, message, operator))
+        self.in_background(reader_email.send_reply(self, conversation, message, operator))
+
+    def in_background(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Mail and such: not awaited by the socket or request that caused it, but kept
+        (a task nobody holds may be collected) and awaited by `drain`."""
+        task = asyncio.create_task(work)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
-
-    async def _send_email(self, conversation: Record, message: Record, operator: Record) -> None:
-        visitor = await self.store.get_visitor(conversation["visitor_id"])
-        to = conversation["email"] or (visitor or {}).get("email", "")
-        if not to or not EMAIL.match(to):
-            return
-        page = str(conversation.get("context", {}).get("page", "")).split("#")[0]
-        link = ""
-        if page.startswith(("http://", "https://")):
-            token = self.signer.reader_link(conversation["visitor_id"])
-            link = f"\n\n{page}#chat={token}"
-        text = f"{operator['name']}:\n\n{message['body']}{link}\n\n— {self.settings.title}"
-        await self.mailer.send(to, f"{self.settings.title}: {operator['name']}", text)
 
     async def drain(self) -> None:
         """Wait for emails still being sent (shutdown, tests)."""

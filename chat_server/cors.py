@@ -42,14 +42,22 @@ async def preflight(request: Request) -> Response:
     return with_cors(request, Response(status_code=204))
 
 
-async def public_json(request: Request, bucket: str, max_body: int) -> dict[str, object] | Response:
-    """What every public endpoint does first: check the Origin, count the client against the
-    endpoint's rate limit, read a size-limited JSON object. A Response means: answer with it."""
+async def public_refusal(request: Request, bucket: str) -> Response | None:
+    """What every public endpoint does first: check the Origin and count the client against
+    the endpoint's rate limit. A Response means: answer with it."""
     if not origin_ok(request):
         return JSONResponse({"error": "origin"}, status_code=403)
     client = client_address(request)
     if not await request.app.state.limits.allow(limits.PUBLIC, f"{bucket}:{client}"):
         return with_cors(request, JSONResponse({"error": "rate_limited"}, status_code=429))
+    return None
+
+
+async def public_json(request: Request, bucket: str, max_body: int) -> dict[str, object] | Response:
+    """`public_refusal`, then a size-limited JSON object."""
+    refused = await public_refusal(request, bucket)
+    if refused is not None:
+        return refused
     try:
         data = await read_json(request, max_body)
     except BodyError as exc:

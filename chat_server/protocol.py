@@ -102,6 +102,7 @@ SERVER_OUT: dict[str, str] = {
     "read": "both",
     "conversation": "both",
     "availability": "visitor",
+    "email_pending": "visitor",
     "presence": "operator",
     "error": "both",
     "pong": "both",

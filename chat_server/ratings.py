@@ -26,6 +26,10 @@ async def rate(request: Request) -> Response:
     rating = data.get("rating")
     if not article_id or lang not in chat.settings.languages or rating not in RATING_VALUES:
         return with_cors(request, JSONResponse({"error": "bad_rating"}, status_code=400))
+    if chat.articles.get(article_id, lang) is None:
+        # Only articles the site has (site/_data/articles.json): made-up ids would fill the
+        # table and the operators' ratings page.
+        return with_cors(request, JSONResponse({"error": "unknown_article"}, status_code=404))
     signer: auth.Signer = request.app.state.signer
     token = data.get("token")
     reader_id = signer.visitor_id(token if isinstance(token, str) else None)

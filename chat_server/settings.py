@@ -57,6 +57,9 @@ class ChatSettings:
     allowed_origins: tuple[str, ...] = ()
     identity_required: bool = False
     email_from: str = ""
+    attachments_reader_mib_per_day: int = 50
+    attachments_address_mib_per_day: int = 200
+    attachments_total_mib: int = 10_240
     identity_secret: str = ""
     database_url: str = ""
     database_schema: str = ""
@@ -106,6 +109,9 @@ class ChatSettings:
             allowed_origins=tuple(chat["allowed_origins"]),
             identity_required=chat["identity_required"],
             email_from=chat["email_from"],
+            attachments_reader_mib_per_day=chat["attachments_reader_mib_per_day"],
+            attachments_address_mib_per_day=chat["attachments_address_mib_per_day"],
+            attachments_total_mib=chat["attachments_total_mib"],
             identity_secret=env.get("CHAT_IDENTITY_SECRET", ""),
             database_url=env.get("CHAT_DATABASE_URL", ""),
             database_schema=env.get("CHAT_DATABASE_SCHEMA", ""),

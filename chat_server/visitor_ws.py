@@ -8,15 +8,17 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth, limits
+from chat_server import auth, limits, reader_email
 from chat_server.attachment_urls import decorate
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
+from chat_server.limits import Limits
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
 from chat_server.sockets import Connection, Send, origin_allowed
 from chat_server.store import Record
 
 HELLO_TIMEOUT = 15.0
+ARTICLE_FIELDS = {"id": 300, "lang": 16, "rating": 16}  # a message's `article`: max lengths
 
 
 async def visitor_socket(websocket: WebSocket) -> None:
@@ -38,23 +40,25 @@ async def visitor_socket(websocket: WebSocket) -> None:
             return
         if hello["type"] != "hello":
             raise ProtocolError(Close.HELLO_REQUIRED, "the first frame must be hello")
-        visitor, verified = await _identify(chat, app.state.signer, hello)
+        session = await _identify(chat, app.state.signer, hello)
     except ProtocolError as exc:
         await connection.close(exc.code, exc.reason)
         return
     except TimeoutError:
         await connection.close(Close.HELLO_REQUIRED, "no hello")
         return
-    session = VisitorSession(chat, visitor)
+    session.limits, session.client = app.state.limits, client
+    visitor = session.visitor
     subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(f"visitor:{visitor['id']}")
     subscriber.add("visitors")
     chat.visitor_sockets[visitor["id"]] += 1
     try:
-        conversations = await chat.store.visitor_conversations(visitor["id"])
+        conversations = await chat.store.visitor_conversations(visitor["id"]) if (
+            session.stored) else []
         await connection.send(frame(
             "welcome", token=app.state.signer.visitor_token(visitor["id"]),
-            visitor_id=visitor["id"], verified=verified, name=visitor["name"],
+            visitor_id=visitor["id"], verified=session.verified, name=visitor["name"],
             email=visitor["email"], availability=await chat.availability(),
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(VISITOR_IN, session.handle, subscriber, session.translate)
@@ -64,40 +68,55 @@ async def visitor_socket(websocket: WebSocket) -> None:
             del chat.visitor_sockets[visitor["id"]]
 
 
-async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> tuple[Record,
-                                                                                     bool]:
+async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> VisitorSession:
+    """Who said hello. A reader seen before, or a logged-in user of the host product, is
+    read from the store (and what the hello says is saved); anyone else gets an id and a
+    token but no row until they do something (VisitorSession.stored_visitor)."""
     store, settings = chat.store, chat.settings
+    lang = hello.get("lang") if hello.get("lang") in settings.languages else (
+        settings.languages[0])
     user_id = hello.get("user_id")
+    changes = _hello_changes(hello, verified=bool(user_id))
     if user_id:
-        if not auth.verify_user_hash(settings.identity_secret, user_id,
-                                     hello.get("user_hash", "")):
+        # compare_digest refuses non-ASCII text with a TypeError: such a hash is just wrong.
+        user_hash = hello.get("user_hash") or ""
+        if not user_hash.isascii() or not auth.verify_user_hash(
+                settings.identity_secret, user_id, user_hash):
             raise ProtocolError(Close.UNAUTHORIZED, "user_hash does not match user_id")
-        visitor = await store.visitor_for_user(user_id, auth.new_visitor_id())
+        visitor: Record | None = await store.visitor_for_user(user_id, auth.new_visitor_id())
     elif settings.identity_required:
         raise ProtocolError(Close.UNAUTHORIZED, "identity required")
     else:
         # A link from an email reply names the reader it was sent to; else the stored token.
         visitor_id = signer.reader_from_link(hello.get("link")) or signer.visitor_id(
             hello.get("token"))
-        known = await store.get_visitor(visitor_id) if visitor_id else None
-        if known is not None and known["user_id"]:
+        visitor = await store.get_visitor(visitor_id) if visitor_id else None
+        if visitor is not None and visitor["user_id"]:
             # A logged-in user's conversations never open for an anonymous token.
-            visitor_id = None
-        visitor = await store.ensure_visitor(visitor_id or auth.new_visitor_id())
+            visitor, visitor_id = None, None
+        if visitor is None:
+            return VisitorSession(chat, _unsaved(visitor_id or auth.new_visitor_id(), changes),
+                                  stored=False, changes=changes, lang=lang)
+    assert visitor is not None
+    if changes:
+        await store.update_visitor(visitor["id"], **changes)
+        visitor = await store.get_visitor(visitor["id"]) or visitor
+    return VisitorSession(chat, visitor, stored=True, verified=bool(user_id), lang=lang)
+
+
+def _hello_changes(hello: dict[str, Any], verified: bool) -> dict[str, Any]:
+    """What a hello says about the reader, cleaned, as columns of their row."""
     changes: dict[str, Any] = {}
     if isinstance(hello.get("name"), str) and hello["name"].strip():
         changes["name"] = hello["name"].strip()
     if isinstance(hello.get("email"), str) and EMAIL.match(hello["email"].strip()):
         changes["email"] = hello["email"].strip()
-    if user_id and isinstance(hello.get("attributes"), dict):
+    if verified and isinstance(hello.get("attributes"), dict):
         changes["attributes"] = _clean_attributes(hello["attributes"])
     if isinstance(hello.get("context"), dict):
         changes["context"] = {k: str(v)[:500] for k, v in list(hello["context"].items())[:20]
                               if isinstance(v, str | int | float)}
-    if changes:
-        await store.update_visitor(visitor["id"], **changes)
-        visitor = await store.get_visitor(visitor["id"]) or visitor
-    return visitor, bool(user_id)
+    return changes
 
 
 def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -111,12 +130,52 @@ def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def _unsaved(visitor_id: str, changes: dict[str, Any]) -> Record:
+    """A reader as the store would return them, before they have a row."""
+    return {"id": visitor_id, "user_id": None, "name": "", "email": "", "attributes": {},
+            "context": {}, "confirmed_email": "", **changes}
+
+
+def _article(value: Any) -> dict[str, str] | None:
+    """A message's `article` ({id, lang, rating}, strings): anything else in those keys is a
+    malformed frame, so nothing deeper than a string reaches routing or the store."""
+    if value is None:
+        return None
+    for key, limit in ARTICLE_FIELDS.items():
+        item = value.get(key, "")
+        if not isinstance(item, str) or len(item) > limit:
+            raise ProtocolError(Close.MALFORMED, f"message: 'article.{key}' must be a string "
+                                f"of at most {limit} characters")
+    return {key: value.get(key, "") for key in ARTICLE_FIELDS}
+
+
 class VisitorSession:
-    def __init__(self, chat: Chat, visitor: Record) -> None:
+    limits: Limits | None = None  # set by visitor_socket, with the client's address
+    client = "?"
+
+    def __init__(self, chat: Chat, visitor: Record, stored: bool, verified: bool = False,
+                 changes: dict[str, Any] | None = None, lang: str = "") -> None:
         self.chat = chat
         self.visitor = visitor
+        self.stored = stored  # False: no row yet (see stored_visitor)
+        self.verified = verified
+        self.changes = changes or {}  # the hello's, for the row when it is made
+        self.lang = lang
         self.id = uuid.uuid4().hex  # events this socket caused come back as acks, not echoes
         self.owned: set[int] = set()  # conversation ids proved to be this reader's
+
+    async def stored_visitor(self) -> Record:
+        """The reader's row, made at their first action with what their hello said: a hello
+        alone stores nothing, so opening the widget (or a script saying hello in a loop)
+        costs no row."""
+        if not self.stored:
+            store = self.chat.store
+            await store.ensure_visitor(self.visitor["id"])
+            if self.changes:
+                await store.update_visitor(self.visitor["id"], **self.changes)
+            self.visitor = await store.get_visitor(self.visitor["id"]) or self.visitor
+            self.stored = True
+        return self.visitor
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
         try:
@@ -135,8 +194,12 @@ class VisitorSession:
         if not data["body"].strip():
             await send(frame("error", code="empty", client_id=data["client_id"]))
             return
+        data["article"] = _article(data.get("article"))
+        # Writing into an existing conversation needs one, hence a row already.
+        visitor = self.visitor if data.get("conversation_id") is not None else (
+            await self.stored_visitor())
         conversation, message, _created = await self.chat.visitor_message(
-            self.visitor, data, self.id, self.owned)
+            visitor, data, self.id, self.owned)
         names = await self.chat.operator_names()
         await send(frame("ack", client_id=data["client_id"],
                          message=public_message(message, names),
@@ -162,11 +225,25 @@ class VisitorSession:
         await self.chat.mark_read(conversation, "visitor", data["message_id"])
 
     async def on_email(self, data: dict[str, Any], send: Send) -> None:
-        email = data["email"].strip()
+        """Where replies should go while the reader is away: once the address is confirmed
+        (reader_email.py). Answered by `conversation` (confirmed before), `email_pending`
+        (a confirmation mail is on its way) or an `error`."""
+        email, conversation_id = data["email"].strip(), data["conversation_id"]
         if not EMAIL.match(email):
-            await send(frame("error", code="bad_email", conversation_id=data["conversation_id"]))
+            await send(frame("error", code="bad_email", conversation_id=conversation_id))
             return
-        await self.chat.leave_email(self.visitor, data["conversation_id"], email)
+        conversation = await self.chat.own_conversation(self.visitor, conversation_id)
+        await self.chat.store.update_visitor(self.visitor["id"], email=email)
+        reader = await self.chat.store.get_visitor(self.visitor["id"]) or self.visitor
+        assert self.limits is not None
+        outcome = await reader_email.ask_to_confirm(self.chat, self.limits, reader,
+                                                    conversation, email, self.lang,
+                                                    self.client)
+        if outcome == reader_email.SENT:
+            await send(frame("email_pending", conversation_id=conversation_id, email=email))
+        elif outcome != reader_email.CONFIRMED:
+            code = "email_unavailable" if outcome == reader_email.UNAVAILABLE else outcome
+            await send(frame("error", code=code, conversation_id=conversation_id))
 
     async def translate(self, event: dict[str, Any]) -> str | None:
         kind = event.get("kind")

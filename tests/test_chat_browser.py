@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import struct
 import zlib
 from datetime import datetime
@@ -58,6 +59,15 @@ def make_site(root: Path, port: int) -> Path:
         encoding="utf-8")
     build(root / "config.yml", root / "site", force=True)
     return root / "site"
+
+
+async def wait_for_mail(inbox: Inbox, count: int) -> Any:
+    """The `count`-th mail the SMTP server received (waiting up to 5 s for it)."""
+    for _ in range(100):
+        if len(inbox.messages) >= count:
+            return inbox.messages[count - 1][1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(inbox.messages)} mails, expected {count}")
 
 
 def hostile_visitor(port: int) -> None:
@@ -204,6 +214,15 @@ async def test_outside_hours_the_reader_leaves_an_email_and_gets_the_reply(
             await page.wait_for_selector(".hc-chat-error:not([hidden])")
             await page.fill(".hc-chat-email input", "reader@example.com")
             await page.click(".hc-chat-email button")
+            # Replies go to an address only once its owner confirms it from the mail.
+            await page.wait_for_selector(".hc-chat-email-pending:not([hidden])")
+            assert "reader@example.com" in await page.inner_text(".hc-chat-email-pending")
+            confirm = await wait_for_mail(inbox, 1)
+            link = re.search(r"\S+/api/email/confirm\?t=[\w.-]+", confirm.get_content())
+            assert link is not None
+            mail_tab = await context.new_page()
+            await mail_tab.goto(link.group(0))
+            assert "reader@example.com" in await mail_tab.inner_text("body")
             await page.wait_for_selector(".hc-chat-email-done:not([hidden])")
             await context.close()  # the reader leaves
             await browser.close()
@@ -214,12 +233,9 @@ async def test_outside_hours_the_reader_leaves_an_email_and_gets_the_reply(
         reply = await anna.post(f"/api/operator/conversations/{conversation_id}/reply",
                                 body="Ответили утром", client_id="morning")
         assert reply.status_code == 201
-        for _ in range(100):
-            if inbox.messages:
-                break
-            await asyncio.sleep(0.05)
-        [(rcpt, message)] = inbox.messages
-        assert rcpt == ["reader@example.com"] and "Ответили утром" in message.get_content()
+        message = await wait_for_mail(inbox, 2)
+        assert inbox.messages[1][0] == ["reader@example.com"]
+        assert "Ответили утром" in message.get_content()
         await anna.close()
     finally:
         await asyncio.to_thread(server.stop)

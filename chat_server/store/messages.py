@@ -153,6 +153,22 @@ class MessageQueries:
         rows = await self._all(select(attachments).where(attachments.c.id.in_(ids)))
         return {row["id"]: row for row in rows}
 
+    async def attachment_usage(self, since: int, reader_id: str, address: str) -> Record:
+        """Bytes taken by attachments: `total`, and since `since` (epoch ms) those a reader
+        uploaded (`reader`) and those uploaded from one client address (`address`)."""
+        a = attachments.c
+
+        def size(*where: Any) -> Any:
+            return select(func.coalesce(func.sum(a.size), 0)).where(*where).scalar_subquery()
+
+        readers = (a.uploader_kind == "visitor", a.created_at >= since)
+        query = select(size().label("total"),
+                       size(*readers, a.uploader_id == reader_id).label("reader"),
+                       size(*readers, a.uploader_address == address).label("address"))
+        found = await self._one(query)
+        assert found is not None
+        return {key: int(value) for key, value in found.items()}
+
     async def mark_read(self, conversation_id: int, side: str, message_id: int) -> int:
         column = {"visitor": conversations.c.visitor_read_id,
                   "operator": conversations.c.operator_read_id}[side]

@@ -42,10 +42,29 @@ def _operator_sessions(conn: Connection) -> None:
     schema.operator_sessions.create(conn, checkfirst=True)
 
 
+def _add_column(conn: Connection, table: str, column: str, definition: str) -> None:
+    """ALTER TABLE … ADD COLUMN unless step 1 (today's schema.py) already made it."""
+    if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+
+def _confirmed_emails(conn: Connection) -> None:
+    """Replies by email go only to an address its reader confirmed. Addresses left before
+    this step were never confirmed: nothing is carried over."""
+    _add_column(conn, "chat_visitors", "confirmed_email", "VARCHAR(254) NOT NULL DEFAULT ''")
+
+
+def _attachment_addresses(conn: Connection) -> None:
+    """Who uploaded from where, for the per-address daily quota of attachments."""
+    _add_column(conn, "chat_attachments", "uploader_address", "VARCHAR(64) NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
     (3, "operator sessions", _operator_sessions),
+    (4, "confirmed reader emails", _confirmed_emails),
+    (5, "attachment uploader addresses", _attachment_addresses),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -52,7 +52,9 @@ visitors = Table(
     # The host product's user id, set only after its HMAC was verified.
     Column("user_id", String(128), unique=True),
     Column("name", String(200), nullable=False, default=""),
-    Column("email", String(254), nullable=False, default=""),
+    Column("email", String(254), nullable=False, default=""),  # what the reader typed
+    # The address the reader proved is theirs (migration 4): replies by email go only here.
+    Column("confirmed_email", String(254), nullable=False, default=""),
     Column("attributes", Text, nullable=False, default="{}"),
     Column("context", Text, nullable=False, default="{}"),
     Column("created_at", BigInteger, nullable=False),
@@ -138,6 +140,9 @@ attachments = Table(
     Column("content_type", String(64), nullable=False),
     Column("size", Integer, nullable=False),
     Column("created_at", BigInteger, nullable=False),
+    # A keyed hash of the reader's client address, for the per-address daily quota
+    # (migration 5); empty for operators.
+    Column("uploader_address", String(64), nullable=False, default=""),
 )
 
 operator_sessions = Table(

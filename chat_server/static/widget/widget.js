@@ -12,6 +12,19 @@
   var base = cfg.url.replace(/\/+$/, "");
   var T = cfg.strings || {};
   var KEY = "hc-chat:";
+  // Refusals of an email address (docs/protocol.md, `email`): [string key, English fallback].
+  var EMAIL_ERRORS = {
+    bad_email: ["email_invalid", "Check the address"],
+    rate_limited: ["email_limited", "Too many confirmation emails. Try again later."],
+    email_unavailable: ["email_unavailable", "We cannot answer by email. Come back to this page later."]
+  };
+  // Refusals of an upload (docs/protocol.md, HTTP endpoints).
+  var UPLOAD_ERRORS = {
+    too_large: ["attach_too_big", "The file is over 10 MB."],
+    daily_quota: ["attach_quota", "You have sent a lot of files today. Try again tomorrow."],
+    storage_full: ["attach_full", "We cannot take files right now. Describe it in words, please."],
+    rate_limited: ["attach_quota", "You have sent a lot of files today. Try again tomorrow."]
+  };
   var store = {
     get: function (k, d) {
       try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
@@ -116,16 +129,18 @@
       } else if (f.type === "read") {
         chat.marks(f.message_id);
       } else if (f.type === "conversation") {
-        if (f.conversation.id === chat.conversation && f.conversation.email && chat.parts.emailForm) {
-          chat.parts.emailForm.hidden = true;
-          chat.parts.emailDone.hidden = false;
-        }
+        if (f.conversation.id === chat.conversation && f.conversation.email) chat.emailState("done");
+      } else if (f.type === "email_pending") {
+        // A confirmation mail is on its way; replies go there once the reader opens its link.
+        if (f.conversation_id === chat.conversation) chat.emailState("pending", f.email);
       } else if (f.type === "availability") {
         chat.availability = f;
         chat.status();
       } else if (f.type === "error" && f.code === "not_found") {
         chat.conversation = null;
         store.set("conversation", null);
+      } else if (f.type === "error" && EMAIL_ERRORS[f.code]) {
+        chat.emailState("error", EMAIL_ERRORS[f.code]);
       }
     },
     flushOutbox: function () {
@@ -265,18 +280,33 @@
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var value = input.value.trim();
-        error.hidden = /^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(value);
-        if (!error.hidden || !chat.conversation) return;
-        chat.send({ type: "email", conversation_id: chat.conversation, email: value });
+        if (!/^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(value)) return chat.emailState("error", EMAIL_ERRORS.bad_email);
+        error.hidden = true;
+        if (chat.conversation) chat.send({ type: "email", conversation_id: chat.conversation, email: value });
       });
+      var pending = el("p", "hc-chat-email-pending");
+      pending.hidden = true;
       var done = el("p", "hc-chat-email-done", t("email_saved", "Thank you! We will answer by email."));
       done.hidden = true;
       box.appendChild(form);
+      box.appendChild(pending);
       box.appendChild(done);
-      chat.parts.emailBox = box;
-      chat.parts.emailForm = form;
-      chat.parts.emailDone = done;
+      Object.assign(chat.parts, { emailBox: box, emailForm: form, emailError: error,
+                                  emailPending: pending, emailDone: done });
       return box;
+    },
+    // The email box shows one of: the form (with an error), "check your inbox", "thank you".
+    emailState: function (state, detail) {
+      var p = chat.parts;
+      if (!p.emailForm) return;
+      p.emailForm.hidden = state === "pending" || state === "done";
+      p.emailError.hidden = state !== "error";
+      if (state === "error") p.emailError.textContent = t(detail[0], detail[1]);
+      p.emailPending.hidden = state !== "pending";
+      if (state === "pending") {
+        p.emailPending.textContent = t("email_pending", "Check your inbox: open the link we sent to {email} to get our replies there.").replace("{email}", detail);
+      }
+      p.emailDone.hidden = state !== "done";
     },
     search: function (query, list) {
       var api = window.HelpCenterSearch;
@@ -393,7 +423,10 @@
       fetch(base + "/api/attachments", { method: "POST", body: data, mode: "cors" })
         .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
         .then(function (j) { chat.show(j.message, j.conversation); })
-        .catch(function () { chat.parts.status.textContent = t("attach_failed", "Only images and PDF files up to 10 MB."); });
+        .catch(function (e) {
+          var why = UPLOAD_ERRORS[e && e.message] || ["attach_failed", "Only images and PDF files up to 10 MB."];
+          chat.parts.status.textContent = t(why[0], why[1]);
+        });
     },
     refreshAvailability: function () {
       // Business hours begin and end with no event on the socket: ask when the panel opens.
