@@ -16,7 +16,7 @@ from chat_helpers import ServerThread, make_settings, recv, send, visitor
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from chat_server.protocol import Close
+from chat_server.protocol import VISITOR_IN, Close, ProtocolError, parse
 from chat_server.store import Store
 
 pytest_plugins = ["chat_backends"]
@@ -142,6 +142,33 @@ async def test_a_strange_article_closes_the_socket_as_malformed(
     await send(ws, "ping")
     assert (await recv(ws, "pong"))["type"] == "pong"
     await ws.close()
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "resume", "conversation_id": 2**63, "after_id": 0},
+    {"type": "resume", "conversation_id": 1, "after_id": 2**63},
+    {"type": "typing", "conversation_id": 2**63, "typing": True},
+    {"type": "read", "conversation_id": 1, "message_id": 2**64 - 1},
+    {"type": "email", "conversation_id": 2**31, "email": "a@example.com"},
+    {"type": "message", "client_id": "c", "body": "b", "conversation_id": 2**63},
+    {"type": "message", "client_id": "c", "body": "b", "conversation_id": -(2**63)},
+])
+async def test_ids_out_of_range_close_the_socket_as_malformed(
+        server: ServerThread, frame: dict[str, Any]) -> None:
+    ws, _ = await visitor(server.ws)
+    await ws.send(json.dumps(frame))
+    assert await closed_with(ws) == Close.MALFORMED
+
+
+def test_ids_are_checked_against_the_databases_integer_range() -> None:
+    # PostgreSQL keeps conversation and message ids in 32-bit integers.
+    for value in (2**31, 2**63, -1):
+        with pytest.raises(ProtocolError) as info:
+            parse(json.dumps({"type": "read", "conversation_id": value, "message_id": 1}),
+                  VISITOR_IN)
+        assert info.value.code == Close.MALFORMED
+    assert parse(json.dumps({"type": "read", "conversation_id": 2**31 - 1, "message_id": 0}),
+                 VISITOR_IN)["conversation_id"] == 2**31 - 1
 
 
 # --- the store -------------------------------------------------------------------------------
