@@ -117,13 +117,19 @@ def too_many_attempts(seconds: float) -> JSONResponse:
     return response
 
 
+def login_pair(request: Request, email: str) -> str:
+    """What the back-off counts by: one address trying one email."""
+    return f"{client_address(request)} {email}"
+
+
 async def refuse_login(request: Request, email: str) -> Response | None:
-    """429 while this address backs off on this email, or has spent its budget."""
-    client = client_address(request)
-    wait = await request.app.state.login_throttle.attempt(f"{client} {email}")
+    """429 while this address backs off on this email, or has spent its budget. The pair
+    comes first: tries it refuses cost the address nothing, so an address's neighbours
+    behind the same NAT keep their budget while one of them hammers one account."""
+    wait = await request.app.state.login_throttle.attempt(login_pair(request, email))
     if wait > 0:
         return too_many_attempts(wait)
-    if not await request.app.state.limits.allow(limits.LOGIN_ADDRESS, client):
+    if not await request.app.state.limits.allow(limits.LOGIN_ADDRESS, client_address(request)):
         return too_many_attempts(1 / limits.LOGIN_ADDRESS.rate)
     return None
 
@@ -150,7 +156,7 @@ async def login(request: Request) -> Response:
                                          password)
     if not right or operator is None or operator["disabled"]:
         return json_error(401, "bad_credentials")
-    await state.login_throttle.succeeded(f"{client_address(request)} {email}")
+    await state.login_throttle.succeeded(login_pair(request, email))
     session_id = await state.sessions.start(operator)
     response = JSONResponse({"operator": operator_view(operator),
                              "csrf": state.signer.csrf_token(session_id)})
