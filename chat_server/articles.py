@@ -27,6 +27,9 @@ class Articles:
 
     @classmethod
     def load(cls, site_dir: Path | None) -> Articles:
+        if site_dir is None:
+            log.warning("no site folder (--site): no article is known, so ratings are refused "
+                        "and conversations go to chat.default_group")
         articles = cls(site_dir / "_data" / "articles.json" if site_dir else None)
         articles._refresh()
         if articles.path is not None and articles._seen is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.websockets import WebSocket
@@ -40,25 +41,25 @@ async def visitor_socket(websocket: WebSocket) -> None:
             return
         if hello["type"] != "hello":
             raise ProtocolError(Close.HELLO_REQUIRED, "the first frame must be hello")
-        session = await _identify(chat, app.state.signer, hello)
+        reader = await _identify(chat, app.state.signer, hello)
     except ProtocolError as exc:
         await connection.close(exc.code, exc.reason)
         return
     except TimeoutError:
         await connection.close(Close.HELLO_REQUIRED, "no hello")
         return
-    session.limits, session.client = app.state.limits, client
-    visitor = session.visitor
+    session = VisitorSession(chat, reader, app.state.limits, client)
+    visitor = reader.visitor
     subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(f"visitor:{visitor['id']}")
     subscriber.add("visitors")
     chat.visitor_sockets[visitor["id"]] += 1
     try:
         conversations = await chat.store.visitor_conversations(visitor["id"]) if (
-            session.stored) else []
+            reader.stored) else []
         await connection.send(frame(
             "welcome", token=app.state.signer.visitor_token(visitor["id"]),
-            visitor_id=visitor["id"], verified=session.verified, name=visitor["name"],
+            visitor_id=visitor["id"], verified=reader.verified, name=visitor["name"],
             email=visitor["email"], availability=await chat.availability(),
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(VISITOR_IN, session.handle, subscriber, session.translate)
@@ -68,10 +69,20 @@ async def visitor_socket(websocket: WebSocket) -> None:
             del chat.visitor_sockets[visitor["id"]]
 
 
-async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> VisitorSession:
-    """Who said hello. A reader seen before, or a logged-in user of the host product, is
-    read from the store (and what the hello says is saved); anyone else gets an id and a
-    token but no row until they do something (VisitorSession.stored_visitor)."""
+@dataclass
+class Reader:
+    """Who said hello: their record, and whether it is in the store yet."""
+
+    visitor: Record
+    stored: bool  # False: no row until they do something (VisitorSession.stored_visitor)
+    verified: bool = False  # a logged-in user of the host product (user_hash checked)
+    changes: dict[str, Any] = field(default_factory=dict)  # the hello's, for that row
+    lang: str = ""
+
+
+async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> Reader:
+    """A reader seen before, or a logged-in user of the host product, is read from the store
+    (and what the hello says is saved); anyone else gets an id and a token but no row."""
     store, settings = chat.store, chat.settings
     lang = hello.get("lang") if hello.get("lang") in settings.languages else (
         settings.languages[0])
@@ -95,13 +106,13 @@ async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> V
             # A logged-in user's conversations never open for an anonymous token.
             visitor, visitor_id = None, None
         if visitor is None:
-            return VisitorSession(chat, _unsaved(visitor_id or auth.new_visitor_id(), changes),
-                                  stored=False, changes=changes, lang=lang)
+            return Reader(_unsaved(visitor_id or auth.new_visitor_id(), changes), stored=False,
+                          changes=changes, lang=lang)
     assert visitor is not None
     if changes:
         await store.update_visitor(visitor["id"], **changes)
         visitor = await store.get_visitor(visitor["id"]) or visitor
-    return VisitorSession(chat, visitor, stored=True, verified=bool(user_id), lang=lang)
+    return Reader(visitor, stored=True, verified=bool(user_id), lang=lang)
 
 
 def _hello_changes(hello: dict[str, Any], verified: bool) -> dict[str, Any]:
@@ -150,17 +161,12 @@ def _article(value: Any) -> dict[str, str] | None:
 
 
 class VisitorSession:
-    limits: Limits | None = None  # set by visitor_socket, with the client's address
-    client = "?"
-
-    def __init__(self, chat: Chat, visitor: Record, stored: bool, verified: bool = False,
-                 changes: dict[str, Any] | None = None, lang: str = "") -> None:
+    def __init__(self, chat: Chat, reader: Reader, budget: Limits, client: str) -> None:
         self.chat = chat
-        self.visitor = visitor
-        self.stored = stored  # False: no row yet (see stored_visitor)
-        self.verified = verified
-        self.changes = changes or {}  # the hello's, for the row when it is made
-        self.lang = lang
+        self.reader = reader
+        self.visitor = reader.visitor
+        self.budget = budget  # the app's rate limits
+        self.client = client  # the client's address, as the limits count it
         self.id = uuid.uuid4().hex  # events this socket caused come back as acks, not echoes
         self.owned: set[int] = set()  # conversation ids proved to be this reader's
 
@@ -168,13 +174,13 @@ class VisitorSession:
         """The reader's row, made at their first action with what their hello said: a hello
         alone stores nothing, so opening the widget (or a script saying hello in a loop)
         costs no row."""
-        if not self.stored:
+        if not self.reader.stored:
             store = self.chat.store
             await store.ensure_visitor(self.visitor["id"])
-            if self.changes:
-                await store.update_visitor(self.visitor["id"], **self.changes)
+            if self.reader.changes:
+                await store.update_visitor(self.visitor["id"], **self.reader.changes)
             self.visitor = await store.get_visitor(self.visitor["id"]) or self.visitor
-            self.stored = True
+            self.reader.stored = True
         return self.visitor
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
@@ -234,10 +240,10 @@ class VisitorSession:
             return
         conversation = await self.chat.own_conversation(self.visitor, conversation_id)
         await self.chat.store.update_visitor(self.visitor["id"], email=email)
-        reader = await self.chat.store.get_visitor(self.visitor["id"]) or self.visitor
-        assert self.limits is not None
-        outcome = await reader_email.ask_to_confirm(self.chat, self.limits, reader,
-                                                    conversation, email, self.lang,
+        # Fresh: the address may have been confirmed from a mail since this socket opened.
+        fresh = await self.chat.store.get_visitor(self.visitor["id"]) or self.visitor
+        outcome = await reader_email.ask_to_confirm(self.chat, self.budget, fresh,
+                                                    conversation, email, self.reader.lang,
                                                     self.client)
         if outcome == reader_email.SENT:
             await send(frame("email_pending", conversation_id=conversation_id, email=email))

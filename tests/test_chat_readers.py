@@ -16,6 +16,7 @@ from chat_helpers import ServerThread, make_settings, recv, send, visitor
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from chat_server import articles
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, parse
 from chat_server.store import Store
 
@@ -90,6 +91,20 @@ async def test_ratings_only_for_known_articles(server: ServerThread) -> None:
             assert unknown.json() == {"error": "unknown_article"}
     assert rows(server, "chat_ratings") == 1
     assert rows(server, "chat_visitors") == 0  # a rating needs no reader row
+
+
+def test_the_manifest_is_read_again_when_the_site_is_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(articles, "RECHECK_SECONDS", 0.0)  # every lookup looks at the file
+    manifest = tmp_path / "_data" / "articles.json"
+    manifest.parent.mkdir()
+    manifest.write_text("[]", encoding="utf-8")
+    known = articles.Articles.load(tmp_path)
+    assert known.get("nds/deklaraciya", "ru") is None
+    manifest.write_text(json.dumps(ARTICLES), encoding="utf-8")  # a new build published it
+    assert known.get("nds/deklaraciya", "ru") is not None
+    manifest.write_text('[{"id": "half', encoding="utf-8")  # a build writing it right now
+    assert known.get("nds/deklaraciya", "ru") is not None, "what was known is kept"
 
 
 async def test_a_conversation_names_only_a_known_article(server: ServerThread) -> None:
