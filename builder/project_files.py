@@ -74,8 +74,8 @@ class ProjectFiles:
         if not stat.S_ISREG(info.st_mode):  # a pipe would block the build, a device never end
             raise FileRefused(1, "not a regular file")
         if limit is not None and info.st_size > limit:
-            raise FileRefused(1, f"{what} is {_megabytes(info.st_size)}, over the limit of "
-                                 f"{_megabytes(limit)} ({setting})")
+            raise FileRefused(1, f"{what} is {_size(info.st_size)}, over the limit of "
+                                 f"{_size(limit)} ({setting})")
         return decode_utf8(path.read_bytes())
 
 
@@ -94,6 +94,9 @@ def decode_utf8(data: bytes) -> str:
                                 "save the file as UTF-8") from None
 
 
-def _megabytes(size: int) -> str:
+def _size(size: int) -> str:
+    """2 MB, 2.5 MB, 31 MB; below a megabyte in KB (the limit can be set that low)."""
+    if size < MEGABYTE:
+        return f"{size / 1024:.0f} KB"
     value = size / MEGABYTE
     return f"{value:.0f} MB" if value >= 10 or value == int(value) else f"{value:.1f} MB"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,14 @@ except AttributeError:  # pragma: no cover - libyaml missing
     _Loader = yaml.SafeLoader
 
 Path_ = tuple[str | int, ...]
+
+# An alias (`*name`) repeats a whole value: nine aliases to nine aliases, seven times over, are
+# 466 bytes that expand to 4.8 million values (gigabytes, minutes). Config and front matter
+# repeat a few values at most; past this many values repeated through aliases the document is
+# refused before anything is expanded.
+MAX_REPEATED_VALUES = 10_000
+# libyaml allows 1,000 levels; building the values recursively must stay far from Python's limit.
+MAX_DEPTH = 200
 
 
 @dataclass
@@ -50,6 +59,7 @@ def load(text: str, first_line: int = 1) -> LinedYaml:
     if node is None:
         return result
     offset = first_line
+    _check_expansion(node, offset)
     result.lines[()] = node.start_mark.line + offset
     result.data = _construct(node, (), result.lines, offset)
     return result
@@ -72,6 +82,52 @@ def _construct(node: yaml.Node, path: Path_, lines: dict[Path_, int], offset: in
             items.append(_construct(item, child, lines, offset))
         return items
     return _scalar(node)
+
+
+def _check_expansion(root: yaml.Node, offset: int) -> None:
+    """Refuse a document whose aliases would expand it beyond MAX_REPEATED_VALUES, refer to
+    the value that contains them, or nest it deeper than MAX_DEPTH. One walk over the composed
+    nodes, each counted once (the composer shares an aliased node, it does not copy it)."""
+    size: dict[int, int] = {}  # node → how many values it expands to, itself included
+    depth: dict[int, int] = {}
+    repeated = 0
+    stack: list[tuple[yaml.Node, Iterator[yaml.Node]]] = [(root, _children(root))]
+    open_nodes = {id(root)}
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            open_nodes.discard(id(node))
+            kids = list(_children(node))
+            size[id(node)] = 1 + sum(size[id(kid)] for kid in kids)
+            depth[id(node)] = 1 + max((depth[id(kid)] for kid in kids), default=0)
+            continue
+        line = node.start_mark.line + offset
+        if id(child) in open_nodes:
+            raise YamlSyntaxError(line, "bad YAML: an alias refers to the value that contains it")
+        if id(child) in size:  # met before: an alias repeats it
+            repeated += size[id(child)]
+            if repeated > MAX_REPEATED_VALUES:
+                raise YamlSyntaxError(line, f"bad YAML: aliases repeat more than "
+                                            f"{MAX_REPEATED_VALUES:,} values; write the values "
+                                            "out instead")
+            if len(stack) + depth[id(child)] > MAX_DEPTH:
+                raise YamlSyntaxError(line, f"bad YAML: nested more than {MAX_DEPTH} levels deep")
+            continue
+        if len(stack) >= MAX_DEPTH:
+            raise YamlSyntaxError(line, f"bad YAML: nested more than {MAX_DEPTH} levels deep")
+        stack.append((child, _children(child)))
+        open_nodes.add(id(child))
+
+
+def _children(node: yaml.Node) -> Iterator[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield key
+            yield value
+    elif isinstance(node, yaml.SequenceNode):
+        yield from node.value
 
 
 def _scalar(node: yaml.Node) -> Any:

@@ -4,15 +4,20 @@ outside it, oversized and non-UTF-8 files are errors with a file and a line, rep
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from builder.cli import main
 from builder.config import load_config
 from builder.errors import BuildError, ConfigError
 from builder.incremental import LiveSite
 from builder.pipeline import build
 
+ROOT = Path(__file__).resolve().parent.parent
 CONFIG = "site: {title: Help}\nlanguages: [ru]\n"
 SECRET = "deploy-token-7f3a9c"  # what must never show up in site/
 
@@ -185,3 +190,68 @@ def test_serve_refuses_an_article_replaced_by_a_symlink_outside(
     assert any(str(p).startswith("content/ru/nds/a.md:1: ") and "outside the project" in str(p)
                for p in result.problems), result.problems
     assert SECRET not in published(tmp_path / "site")
+
+
+def test_an_article_over_the_size_limit_is_an_error_not_minutes_of_rendering(
+        project: Path, tmp_path: Path) -> None:
+    # 20 MB of headings and text: about 40 s of markdown and gigabytes of tokens without a limit.
+    write(project / "content/ru/nds/big.md", article("Big", "## Раздел\n\nТекст.\n\n" * 700_000))
+    started = time.perf_counter()
+    errors = build_errors(project, tmp_path / "site")
+    assert time.perf_counter() - started < 5
+    assert errors == ["content/ru/nds/big.md:1: article is 20 MB, over the limit of 2 MB "
+                      "(build.max_article_bytes)"]
+
+
+def test_the_size_limit_is_a_setting(project: Path, tmp_path: Path) -> None:
+    write(project / "config.yml", CONFIG + "build: {max_article_bytes: 4096}\n")
+    write(project / "content/ru/nds/_index.md", "---\ntitle: НДС\n---\n" + "Вступление. " * 500)
+    errors = build_errors(project, tmp_path / "site")
+    assert errors == ["content/ru/nds/_index.md:1: article is 11 KB, over the limit of "
+                      "4 KB (build.max_article_bytes)"]
+
+
+def test_config_that_is_not_utf8_is_a_config_error(project: Path) -> None:
+    write(project / "config.yml", "site:\n  title: Справка\n".encode("cp1251"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(project / "config.yml")
+    assert [str(p) for p in caught.value.problems] == [
+        "config.yml:2: not UTF-8 text (byte 0xd1 at line 2); save the file as UTF-8"]
+
+
+def test_check_reports_a_non_utf8_config_without_a_traceback(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(project / "config.yml", "site: {title: Справка}\n".encode("cp1251"))
+    assert main(["check", "--config", str(project / "config.yml")]) == 1
+    err = capsys.readouterr().err
+    assert "config.yml:1: not UTF-8 text" in err and "Traceback" not in err
+
+
+def test_article_that_is_not_utf8_names_the_line(project: Path, tmp_path: Path) -> None:
+    write(project / "content/ru/nds/a.md",
+          "---\ntitle: Статья\n---\nПервая строка.\n".encode("cp1251"))
+    write(project / "content/ru/nds/b.md", b"---\ntitle: ok\n---\n\xff\n")
+    errors = build_errors(project, tmp_path / "site")
+    assert errors == [
+        "content/ru/nds/a.md:2: not UTF-8 text (byte 0xd1 at line 2); save the file as UTF-8",
+        "content/ru/nds/b.md:4: not UTF-8 text (byte 0xff at line 4); save the file as UTF-8",
+    ]
+
+
+def test_theme_strings_that_are_not_utf8_are_an_error(project: Path, tmp_path: Path) -> None:
+    write(project / "themes/i18n/ru/site.yml", "search: Искать\n".encode("cp1251"))
+    errors = build_errors(project, tmp_path / "site")
+    assert errors == ["themes/i18n/ru/site.yml:1: not UTF-8 text (byte 0xc8 at line 1); save "
+                      "the file as UTF-8"]
+
+
+def test_a_pipe_named_like_an_article_does_not_block_the_build(
+        project: Path, tmp_path: Path) -> None:
+    os.mkfifo(project / "content/ru/nds/pipe.md")
+    script = ("import sys; from pathlib import Path; from builder.cli import main; "
+              f"sys.exit(main(['check', '--config', {str(project / 'config.yml')!r}]))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT, env={**os.environ, "HELPCENTER_CACHE":
+                                                     str(tmp_path / "cache")})
+    assert done.returncode == 1
+    assert "content/ru/nds/pipe.md:1: not a regular file" in done.stderr
