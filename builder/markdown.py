@@ -21,7 +21,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from builder.highlight import Highlighter, highlight_css
-from builder.md_anchors import ANCHOR, slugify, unique, use_explicit_anchors
+from builder.md_anchors import ANCHOR, AnchorSet, slugify, use_explicit_anchors
 from builder.md_containers import use_containers
 from builder.md_html import is_absolute, use_html_rules
 from builder.md_text import plain_inline, sections_of
@@ -128,7 +128,7 @@ class _Analysis:
         self._md = md
         self._offset = first_line  # token maps are 0-based lines of the body
         self._line = first_line
-        self._used: set[str] = set()
+        self._used = AnchorSet()
         self._links: list[LinkRef] = []
         self._problems: list[MarkdownProblem] = []
         # heading_open, heading_close, text, line, anchor (None until slugged)
@@ -148,12 +148,12 @@ class _Analysis:
                 self._used.add(f"fn{token.meta.get('id', 0) + 1}")
         headings = []
         for opener, closer, text, line, explicit in self._headings:
-            anchor = explicit or unique(slugify(text), self._used)
+            anchor = explicit or self._used.unique(slugify(text))
             opener.attrSet("id", anchor)
             opener.meta["anchor"] = closer.meta["anchor"] = anchor
             level = int(opener.tag[1])
             headings.append(Heading(level=level, text=text, anchor=anchor, line=line))
-        return ParsedMarkdown(tokens, headings, self._links, set(self._used), self._problems)
+        return ParsedMarkdown(tokens, headings, self._links, set(self._used.ids), self._problems)
 
     def _heading(self, opener: Token, inline: Token, closer: Token) -> None:
         if opener.tag == "h1":  # the page title is the h1; a body h1 reads as a section
@@ -177,7 +177,7 @@ class _Analysis:
             self._used.add(anchor)
             return anchor
         self._problems.append(MarkdownProblem(self._line, f"duplicate anchor {{#{anchor}}}"))
-        return unique(anchor, self._used) if unique_on_clash else None
+        return self._used.unique(anchor) if unique_on_clash else None
 
     def _inline(self, inline: Token) -> None:
         children = inline.children

@@ -35,15 +35,36 @@ def slugify(text: str) -> str:
     return slug or FALLBACK_SLUG
 
 
-def unique(base: str, used: set[str]) -> str:
-    """`base`, or `base-1`, `base-2`… whichever is free first; the result is added to `used`."""
-    candidate = base
-    number = 0
-    while candidate in used:
-        number += 1
-        candidate = f"{base}-{number}"
-    used.add(candidate)
-    return candidate
+class AnchorSet:
+    """The ids taken on one page, handing out free ones in linear time.
+
+    `unique("шаг")` is "шаг", then "шаг-1", "шаг-2"…: whichever is free first. Ids are never
+    given back, so a number tried once for a base stays taken and the next search for that
+    base starts after it (20,000 headings "Шаг" were 49 s of counting from 1 every time).
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self._last: dict[str, int] = {}  # base → the highest number tried for it
+
+    def __contains__(self, anchor: str) -> bool:
+        return anchor in self.ids
+
+    def add(self, anchor: str) -> None:
+        self.ids.add(anchor)
+
+    def unique(self, base: str) -> str:
+        """`base`, or `base-N` with the smallest free N; the result is taken."""
+        candidate = base
+        number = self._last.get(base, 0)
+        if number:
+            candidate = f"{base}-{number}"
+        while candidate in self.ids:
+            number += 1
+            candidate = f"{base}-{number}"
+        self._last[base] = number
+        self.ids.add(candidate)
+        return candidate
 
 
 def use_explicit_anchors(md: MarkdownIt) -> None:
