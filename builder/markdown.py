@@ -4,8 +4,9 @@ Parsing and rendering are split so the pipeline can first learn every page's anc
 links (to resolve and validate cross-links), then render each page with a `rewrite` callback
 that turns `../x.md#a` into a site URL. Nothing here is fatal: odd markdown renders as text.
 
-Syntax: CommonMark, GFM tables and strikethrough, footnotes, raw HTML (writers are trusted),
-`{#id}` anchors (`md_anchors`), `:::` callouts (`md_containers`), Pygments code (`highlight`).
+Syntax: CommonMark, GFM tables and strikethrough, footnotes, raw HTML (sanitised, trusted or
+escaped: `md_raw_html`), `{#id}` anchors (`md_anchors`), `:::` callouts (`md_containers`),
+Pygments code (`highlight`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from builder.highlight import Highlighter, highlight_css
 from builder.md_anchors import ANCHOR, AnchorSet, slugify, use_explicit_anchors
 from builder.md_containers import use_containers
 from builder.md_html import is_absolute, use_html_rules
+from builder.md_raw_html import DEFAULT_MODE, RawHtml, use_raw_html
 from builder.md_text import plain_inline, sections_of
 from builder.model import Heading, Section
 
@@ -88,11 +90,13 @@ class MarkdownRenderer:
         *,
         anchor_label: str = DEFAULT_ANCHOR_LABEL,
         highlighter: Highlighter | None = None,
+        raw_html: str = DEFAULT_MODE,
     ) -> None:
         """`highlighter`: share one between languages, so a snippet repeated in a
-        translation is highlighted once."""
+        translation is highlighted once. `raw_html`: sanitize, trusted or escape."""
         self._md = _make_markdown_it(container_titles or {}, anchor_label,
-                                     highlighter or Highlighter())
+                                     highlighter or Highlighter(), raw_html)
+        self._raw_html = RawHtml() if raw_html == "sanitize" else None
 
     def parse(self, text: str, *, first_line: int = 1) -> ParsedMarkdown:
         tokens = self._md.parse(text, {})
@@ -100,19 +104,22 @@ class MarkdownRenderer:
 
     def render(self, parsed: ParsedMarkdown, rewrite: Rewrite) -> RenderedMarkdown:
         html = self._md.renderer.render(parsed.tokens, self._md.options, {"rewrite": rewrite})
+        if self._raw_html is not None:
+            html = self._raw_html.clean(html)
         return RenderedMarkdown(html=html, sections=sections_of(parsed.tokens))
 
 
 def _make_markdown_it(
-    titles: Mapping[str, str], anchor_label: str, highlighter: Highlighter
+    titles: Mapping[str, str], anchor_label: str, highlighter: Highlighter, raw_html: str
 ) -> MarkdownIt:
     # HTML5 output (`<br>`, not `<br />`): the commonmark preset defaults to XHTML.
-    md = MarkdownIt("commonmark", {"html": True, "xhtmlOut": False})
+    md = MarkdownIt("commonmark", {"html": raw_html != "escape", "xhtmlOut": False})
     md.enable(["table", "strikethrough"])
     footnote_plugin(md)
     use_containers(md, titles)
     use_explicit_anchors(md)
     use_html_rules(md, highlighter, anchor_label)
+    use_raw_html(md, raw_html)
     # Percent-encoding a URL costs ~65 µs (mdurl parses it) and two thirds of the links in a
     # real help center repeat (vkcloud: 16,108 links, 4,963 distinct); both are pure functions.
     md.normalizeLink = lru_cache(maxsize=LINK_CACHE)(md.normalizeLink)  # type: ignore[method-assign]

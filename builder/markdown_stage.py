@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from builder.errors import Problem
 from builder.highlight import Highlighter
@@ -29,7 +30,7 @@ from builder.model import Heading, Section
 # Below this many pages a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
 _CODE_FILES = ("markdown.py", "md_anchors.py", "md_containers.py", "md_html.py", "md_text.py",
-               "highlight.py", "links.py", "markdown_stage.py", "urls.py")
+               "md_raw_html.py", "highlight.py", "links.py", "markdown_stage.py", "urls.py")
 
 
 @dataclass(frozen=True)
@@ -197,12 +198,16 @@ def _render_in_worker(job: PageJob) -> PageOutput:
 
 def make_renderer(strings: Mapping[str, str],
                   highlighter: Highlighter | None = None) -> MarkdownRenderer:
-    """A renderer for one language: callout titles and the heading-link label in its words."""
+    """A renderer for one language: callout titles and the heading-link label in its words.
+    Keys starting with "_" are options (the label, the raw HTML policy), not callout titles;
+    they are part of the cache's version, so changing one re-renders every page."""
     titles = {k: v for k, v in strings.items() if not k.startswith("_")}
-    label = strings.get("_anchor_label")
-    if label:
-        return MarkdownRenderer(titles, anchor_label=label, highlighter=highlighter)
-    return MarkdownRenderer(titles, highlighter=highlighter)
+    options: dict[str, Any] = {"highlighter": highlighter}
+    if strings.get("_anchor_label"):
+        options["anchor_label"] = strings["_anchor_label"]
+    if strings.get("_raw_html"):
+        options["raw_html"] = strings["_raw_html"]
+    return MarkdownRenderer(titles, **options)
 
 
 def render_one(renderer: MarkdownRenderer, job: PageJob, index: LinkIndex) -> PageOutput:

@@ -232,9 +232,11 @@ def all_pages(project: Project) -> list[Page]:
 
 
 def markdown_strings(theme: Theme, lang: str) -> dict[str, str]:
-    """The UI words the markdown stage writes into pages: callout titles, the heading-link label."""
+    """The UI words the markdown stage writes into pages: callout titles, the heading-link
+    label; and the project's raw HTML policy, which changes pages as much."""
     label = theme.strings(lang).get("heading_anchor_label", "")
-    return {**theme.container_titles(lang), "_anchor_label": label}
+    return {**theme.container_titles(lang), "_anchor_label": label,
+            "_raw_html": theme.config["markdown.raw_html"]}
 
 
 def _markdown_jobs(project: Project) -> dict[str, PageJob]:

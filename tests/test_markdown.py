@@ -79,12 +79,13 @@ def test_footnotes(md: MarkdownRenderer) -> None:
     assert {"fn1", "fnref1"} <= parsed.anchors
 
 
-def test_raw_html_passes_through(md: MarkdownRenderer) -> None:
+def test_raw_html_passes_through_when_writers_are_trusted() -> None:
+    # The default sanitises raw HTML (tests/test_md_raw_html.py); `trusted` keeps every byte.
     text = (
         "Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, m<sup>2</sup>.\n\n"
         "<table><tr><td>raw</td></tr></table>\n"
     )
-    html = html_of(md, text)
+    html = html_of(MarkdownRenderer(raw_html="trusted"), text)
     assert "<kbd>Ctrl</kbd>+<kbd>C</kbd>, m<sup>2</sup>" in html
     assert "<table><tr><td>raw</td></tr></table>" in html
 
