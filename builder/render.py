@@ -15,6 +15,7 @@ from markupsafe import Markup
 from builder import sitemap
 from builder.colors import brand_variables
 from builder.config import Config
+from builder.csp import header_policy, site_policy
 from builder.highlight import highlight_css
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.theme import Theme
@@ -61,6 +62,8 @@ class Renderer:
             name: theme.template(f"{name}.html")
             for name in ("home", "collection", "article", "search", "404", "root")
         }
+        self._scripts = self._inline_scripts()
+        self.csp = site_policy(self._scripts.values(), config.section("chat")["url"])
         self._common = {lang: self._language_context(lang) for lang in self.languages}
 
     # --- everything ---------------------------------------------------------------------------
@@ -167,6 +170,8 @@ class Renderer:
             sitemap.articles_manifest(self.sites, self.languages),
             "builder:manifest",
         )
+        # For a server of the site that sends the policy as a header (the chat sidecar).
+        self.writer.add("_data/csp.txt", header_policy(self.csp) + "\n", "builder:csp")
 
     def _render_root(self) -> None:
         lang = (
@@ -233,6 +238,14 @@ class Renderer:
             brand["favicon_type"] = FAVICON_TYPES.get(suffix, "")
         return brand
 
+    def _inline_scripts(self) -> dict[str, Markup]:
+        """The theme's inline scripts, rendered once: the policy allows exactly these bytes."""
+        return {
+            name: Markup(self.theme.template(f"partials/{name}.js")  # noqa: S704 - our theme
+                         .render(languages=self.languages).strip())
+            for name in ("theme_script", "root_script")
+        }
+
     # --- context ------------------------------------------------------------------------------
     def _language_context(self, lang: str) -> dict[str, Any]:
         """What every page of one language shares; built once, copied into each page's context."""
@@ -260,6 +273,8 @@ class Renderer:
             "search_url": search_url(lang),
             "footer_links": footer,
             "home_url": self.sites[lang].url or f"/{lang}/",
+            "csp": self.csp,
+            **self._scripts,
         }
 
     def _context(

@@ -15,9 +15,13 @@ from builder.errors import BuildError, Problem
 from builder.incremental import LiveSite
 
 RELOAD_PATH = "/__reload"
-RELOAD_SCRIPT = (
-    "<script>(function(){var s=new EventSource('" + RELOAD_PATH + "');"
-    "s.onmessage=function(){location.reload()};})();</script>"
+# A file, not an inline script: the pages' Content-Security-Policy runs no inline script but
+# the theme's own (builder/csp.py); 'self' allows this one and its EventSource.
+RELOAD_SCRIPT_PATH = "/__reload.js"
+RELOAD_SCRIPT = f'<script src="{RELOAD_SCRIPT_PATH}"></script>'.encode()
+RELOAD_JS = (
+    "(function(){var s=new EventSource('" + RELOAD_PATH + "');"
+    "s.onmessage=function(){location.reload()};})();\n"
 ).encode()
 
 
@@ -49,6 +53,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if self.path == RELOAD_PATH:
             self._stream_reloads()
             return
+        if self.path == RELOAD_SCRIPT_PATH:
+            self._send(RELOAD_JS, "text/javascript; charset=utf-8")
+            return
         target = Path(self.translate_path(self.path))
         if target.is_dir():
             if not self.path.split("?", 1)[0].endswith("/"):
@@ -68,8 +75,11 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     def _send_html(self, body: bytes, status: HTTPStatus = HTTPStatus.OK) -> None:
         marker = body.rfind(b"</body>")
         body = body[:marker] + RELOAD_SCRIPT + body[marker:] if marker >= 0 else body
+        self._send(body, "text/html; charset=utf-8", status)
+
+    def _send(self, body: bytes, kind: str, status: HTTPStatus = HTTPStatus.OK) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
