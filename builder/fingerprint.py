@@ -47,6 +47,7 @@ def output_intact(out_dir: Path) -> bool:
 
 def _stat_tree(folder: Path, digest: hashlib._Hash) -> None:
     stack = [str(folder)]
+    followed: set[str] = set()  # real paths of symlinked folders: each once, so no loop
     while stack:
         current = stack.pop()
         try:
@@ -58,9 +59,25 @@ def _stat_tree(folder: Path, digest: hashlib._Hash) -> None:
                 continue
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
+            elif entry.is_symlink() and entry.is_dir():
+                # The content walk follows symlinked folders (inside the project): so must
+                # this, or an edit inside one would look like no change.
+                real = os.path.realpath(entry.path)
+                if real not in followed:
+                    followed.add(real)
+                    stack.append(entry.path)
             else:
-                stat = entry.stat()
-                digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                digest.update(f"{entry.path}\0{_identity(entry)}\n".encode())
+
+
+def _identity(entry: os.DirEntry[str]) -> str:
+    """Size and mtime of the file; of the link itself when it leads nowhere (the build then
+    says what is wrong with it)."""
+    try:
+        stat = entry.stat()
+    except OSError:
+        stat = entry.stat(follow_symlinks=False)
+    return f"{stat.st_size}\0{stat.st_mtime_ns}"
 
 
 def _stat_file(path: Path, digest: hashlib._Hash) -> None:

@@ -255,3 +255,21 @@ def test_a_pipe_named_like_an_article_does_not_block_the_build(
                                                      str(tmp_path / "cache")})
     assert done.returncode == 1
     assert "content/ru/nds/pipe.md:1: not a regular file" in done.stderr
+
+
+def test_a_dangling_symlink_is_an_error_not_a_traceback(project: Path, tmp_path: Path) -> None:
+    os.symlink("/nonexistent/secret.png", project / "content/ru/nds/gone.png")
+    errors = build_errors(project, tmp_path / "site")
+    assert errors == ["content/ru/nds/gone.png:1: leads outside the project folder (to "
+                      "/nonexistent/secret.png); only files inside it are published"]
+
+
+def test_an_edit_inside_a_symlinked_folder_is_built(project: Path, tmp_path: Path) -> None:
+    write(project / "shared/texts/common.md", article("Общее", "Первая версия.\n"))
+    os.symlink(project / "shared/texts", project / "content/ru/common")
+    out = tmp_path / "site"
+    build(project / "config.yml", out)
+    write(project / "shared/texts/common.md", article("Общее", "Вторая версия, длиннее.\n"))
+    report = build(project / "config.yml", out)  # not --force: the fingerprint must see it
+    assert not report.unchanged
+    assert "Вторая версия" in (out / "ru/common/common/index.html").read_text()
