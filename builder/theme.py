@@ -22,6 +22,7 @@ from jinja2 import (
     StrictUndefined,
     Template,
     TemplateNotFound,
+    TemplateSyntaxError,
     pass_context,
 )
 from jinja2.runtime import Context
@@ -146,8 +147,8 @@ class Theme:
         # Project first: its files shadow the default theme's files of the same name.
         own = config.themes_dir
         self.dirs = [d for d in (own, default_dir) if d.is_dir() and self._allowed(d)]
-        self._check_project_files()
         self.env = self._environment()
+        self._check_project_files()
         self.assets: dict[str, Asset] = {}
         self._load_assets()
         self._strings = {lang: self._load_strings(lang) for lang in config.languages}
@@ -165,12 +166,28 @@ class Theme:
         return False
 
     def _check_project_files(self) -> None:
-        """Every override leading outside the project is an error before anything renders
-        (templates are otherwise only opened when a page asks for them)."""
+        """Every override leading outside the project, and every project template that is not
+        UTF-8 or not a template, is an error before anything renders (templates are
+        otherwise only opened when a page asks for them, and then a traceback is all)."""
         own = self.config.themes_dir
-        if own in self.dirs:
-            for path in sorted(own.rglob("*")):
-                self._allowed(path)
+        if own not in self.dirs:
+            return
+        templates = own / "templates"
+        for path in sorted(own.rglob("*")):
+            if self._allowed(path) and path.is_relative_to(templates) and path.is_file():
+                self._check_template(path)
+
+    def _check_template(self, path: Path) -> None:
+        try:
+            self.env.parse(decode_utf8(path.read_bytes()), filename=str(path))
+        except FileRefused as exc:
+            self.problems.append(Problem(self._display(path), exc.line, exc.message))
+        except TemplateSyntaxError as exc:
+            self.problems.append(Problem(self._display(path), exc.lineno or 1,
+                                         f"template: {exc.message}"))
+        except OSError as exc:
+            self.problems.append(Problem(self._display(path), 0,
+                                         f"cannot read: {exc.strerror or exc}"))
 
     # --- templates ---------------------------------------------------------------------------
     def _environment(self) -> Environment:

@@ -161,3 +161,17 @@ def test_brand_colours_stay_readable(primary: str) -> None:
     assert contrast(light["--color-primary"], LIGHT_BG) >= 4.5
     assert contrast(light["--color-on-primary"], light["--color-primary-fill"]) >= 4.5
     assert contrast(dark["--color-primary"], DARK_BG) >= 4.5
+
+
+def test_a_broken_project_template_is_a_problem_with_a_line_not_a_traceback(
+        tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    write(tmp_path / "themes/templates/partials/footer.html", "<footer>\n{% if %}</footer>\n")
+    (tmp_path / "themes/templates/home.html").write_bytes(b"<p>\xff</p>")
+    theme = Theme(config)
+    assert sorted(str(p) for p in theme.problems) == [
+        "themes/templates/home.html:1: not UTF-8 text (byte 0xff at line 1); save the file "
+        "as UTF-8",
+        "themes/templates/partials/footer.html:2: template: Expected an expression, got 'end "
+        "of statement block'",
+    ]
