@@ -232,8 +232,8 @@ class _Analysis:
             token.type = "text"
             token.content = _title_from_href(self._md.normalizeLinkText(href))
             return
-        if position > 0:
-            _trim_trailing_space(children[:position])
+        if position > 0:  # the token before, not a copy of all before it (quadratic)
+            _trim_trailing_space(children[position - 1:position])
         token.meta = {"id": self._claim(anchor, unique_on_clash=False)}
 
     def _html_ids(self, html: str) -> None:
