@@ -57,10 +57,11 @@ CORE_SETTINGS: tuple[Setting, ...] = (
             "Links in the footer (legal, contacts): title (a string or {lang: string}) and url."),
     # --- markdown ---------------------------------------------------------------------------
     Setting("markdown.raw_html", choice("sanitize", "trusted", "escape"), "sanitize",
-            "HTML written in articles: 'sanitize' keeps formatting tags (tables, details, img, "
+            "HTML written in articles: 'sanitize' keeps formatting (tables, details, img, "
             "links) and drops scripts, styles, iframes, event handlers and javascript: links; "
-            "'trusted' publishes it as written (only when every writer may run scripts on the "
-            "site, operators' pages included); 'escape' shows it as text."),
+            "'trusted' publishes it as written, for teams whose every writer may change how "
+            "the site behaves (inline scripts still do not run: the pages' "
+            "Content-Security-Policy refuses them); 'escape' shows it as text."),
     # --- the build --------------------------------------------------------------------------
     Setting("build.max_article_bytes", integer(1024, 1024 ** 3), 2 * 1024 * 1024,
             "Largest article (or _index.md) file in bytes; a bigger one is an error instead of "
