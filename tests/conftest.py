@@ -2,38 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_CORPUS = ROOT.parent / "shared" / "corpus"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip with a reason on a developer's machine; fail in CI, where everything must run."""
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(f"required in CI: {reason}")
-    pytest.skip(reason)
+from support.env import ARTIFACTS, CHROMIUM_FLAGS, SHARED_CORPUS, chromium_executable, require
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +20,6 @@ def artifacts_dir() -> Path:
     """Screenshots and other things a person may want to look at after a run."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
-
-
-def chromium_executable() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")

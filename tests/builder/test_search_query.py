@@ -1,0 +1,114 @@
+"""The browser's query module (search-core.js) in node on the hand-made sample site: word forms,
+ё, stop words, punctuation, prefixes, typos below exact matches, keyboard layout, snippets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.search_sample import sample_site
+
+from builder.search_cli import NodeSearch, format_results
+from builder.search_index import build_search_files
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeSearch]:
+    out = tmp_path_factory.mktemp("sample-search")
+    for name, data in build_search_files(sample_site(), compress=False).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    with NodeSearch() as runner:
+        runner.load(out / "_search" / "ru")
+        yield runner
+
+
+def titles(found: dict[str, Any]) -> list[str]:
+    return [r["title"] + (" › " + r["heading"] if r["heading"] else "") for r in found["results"]]
+
+
+def test_word_forms_punctuation_and_stop_words(engine: NodeSearch) -> None:
+    found = engine.search("Налоговую декларацию?")
+    assert titles(found)[0] == "Налоговая декларация по НДС"
+    assert [w["word"] for w in found["words"]] == ["налоговую", "декларацию"]
+    assert titles(engine.search("как подать декларацию по НДС"))[0].startswith(
+        "Налоговая декларация"
+    )
+
+
+def test_yo_and_ye_are_the_same_letter(engine: NodeSearch) -> None:
+    assert (
+        titles(engine.search("учет расходов"))[0] == "Налоговая декларация по НДС › Учёт расходов"
+    )
+    assert titles(engine.search("отчётность фирмы")) == titles(engine.search("отчетность фирмы"))
+    assert titles(engine.search("объём диска"))[0].startswith("Объем диска виртуальной машины")
+
+
+def test_results_group_by_article_and_open_at_the_section(engine: NodeSearch) -> None:
+    found = engine.search("сроки подачи декларации")
+    first = found["results"][0]
+    assert first["url"] == "ru/nalogi/nds/deklaraciya/#deadlines"
+    assert first["path"] == "Налоги › НДС"
+    assert first["source"] == "content/ru/nalogi/nds/deklaraciya.md"
+    urls = [r["url"].split("#")[0] for r in found["results"]]
+    assert len(urls) == len(set(urls)), "one result per article"
+
+
+def test_last_word_is_a_prefix_while_typing(engine: NodeSearch) -> None:
+    typing = engine.search("налоговый выч", typing=True)
+    assert titles(typing)[0] == "Налоговый вычет"
+    assert titles(engine.search("kube", typing=True))[0].endswith("Диски в Kubernetes")
+
+
+def test_typos_are_forgiven_but_rank_below_exact(engine: NodeSearch) -> None:
+    assert titles(engine.search("деклорацию"))[0] == "Налоговая декларация по НДС"
+    assert titles(engine.search("вычте"))[0] == "Налоговый вычет"  # swapped letters
+    found = engine.search("расходв")  # one letter missing
+    assert found["results"] and found["results"][0]["exact"] == 0
+    both = engine.search("налоговая деклорация")
+    assert (both["results"][0]["covered"], both["results"][0]["exact"]) == (2, 1)
+
+
+def test_wrong_keyboard_layout_is_switched_and_said(engine: NodeSearch) -> None:
+    found = engine.search("dsxtn")  # "вычет" typed in the English layout
+    assert found["switched"] == "вычет"
+    assert titles(found)[0] == "Налоговый вычет"
+    assert engine.search("Kubernetes")["switched"] is None  # a real Latin word stays
+
+
+def test_snippets_mark_the_matched_words(engine: NodeSearch) -> None:
+    found = engine.search("сроки декларации", snippets=True)
+    hits = [s["text"] for r in found["results"] for s in r["snippet"] if s["hit"]]
+    assert "Декларацию" in hits
+    assert "[Декларацию]" in format_results(found)
+
+
+def test_a_pasted_paragraph_searches_its_first_thirty_words(engine: NodeSearch) -> None:
+    filler = " ".join(f"слово{n}" for n in range(40))
+    found = engine.search("налоговую декларацию " + filler)
+    assert len(found["words"]) == 30  # a bounded query: one bit per word in the ranking
+    assert titles(found)[0] == "Налоговая декларация по НДС"
+    assert titles(engine.search(filler + " налоговую декларацию")) == []
+
+
+def test_nothing_found_is_empty(engine: NodeSearch) -> None:
+    found = engine.search("зюзюкабракадабра")
+    assert found["results"] == [] and found["switched"] is None
+
+
+def test_cli_prints_url_title_and_source(tmp_path: Path, engine: NodeSearch) -> None:
+    from argparse import ArgumentParser
+
+    from builder import search_cli
+
+    for name, data in build_search_files(sample_site(), compress=False).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    parser = ArgumentParser()
+    search_cli.add_arguments(parser)
+    args = parser.parse_args(["--site", str(tmp_path), "--lang", "ru", "--json", "вычет"])
+    assert search_cli.run(args) == 0
+    args = parser.parse_args(["--site", str(tmp_path / "missing"), "--lang", "ru", "x"])
+    assert search_cli.run(args) == 2

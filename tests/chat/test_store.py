@@ -1,0 +1,193 @@
+"""The store, one suite for every backend: SQLite always, PostgreSQL here and in CI."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from chat_server.store import DuplicateError, Store
+
+
+async def test_migrations_are_versioned_and_run_once(store: Store) -> None:
+    assert await store.migrate() == []
+
+
+async def test_operators(store: Store) -> None:
+    anna = await store.add_operator("Anna@Example.com", "Анна", "hash", ("support", "billing"))
+    assert anna["email"] == "anna@example.com" and anna["groups"] == ["support", "billing"]
+    with pytest.raises(DuplicateError):
+        await store.add_operator("anna@example.com", "Other", "hash")
+    assert (await store.operator_by_email(" ANNA@example.com"))["id"] == anna["id"]
+    await store.update_operator(anna["id"], status="online")
+    assert (await store.get_operator(anna["id"]))["status"] == "online"
+
+
+async def test_first_message_is_idempotent_by_client_id(store: Store) -> None:
+    await store.ensure_visitor("v1")
+    conv, msg, created = await store.start_conversation(
+        "v1", "c-1", "Привет <b>", context={"page": "/ru/"}, group_name="support")
+    again, same, created_again = await store.start_conversation("v1", "c-1", "Привет <b>")
+    assert created and not created_again
+    assert again["id"] == conv["id"] and same["id"] == msg["id"]
+    assert conv["context"] == {"page": "/ru/"} and conv["status"] == "open"
+    assert len(await store.visitor_conversations("v1")) == 1
+
+
+async def test_messages_resume_after_id_and_hide_notes(store: Store) -> None:
+    await store.ensure_visitor("v2")
+    op = await store.add_operator("op@example.com", "Op", "hash")
+    conv, first, _ = await store.start_conversation("v2", "a", "one")
+    reply, created = await store.add_message(conv["id"], "operator", str(op["id"]), "two", "r1")
+    note, _ = await store.add_message(conv["id"], "operator", str(op["id"]), "secret", "n1",
+                                      internal=True)
+    dup, created_dup = await store.add_message(conv["id"], "operator", str(op["id"]), "two", "r1")
+    assert created and not created_dup and dup["id"] == reply["id"]
+    visible = await store.messages_after(conv["id"], first["id"])
+    assert [m["body"] for m in visible] == ["two"]
+    everything = await store.messages_after(conv["id"], 0, internal=True)
+    assert [m["body"] for m in everything] == ["one", "two", "secret"]
+    assert note["internal"] is True
+    conv = await store.get_conversation(conv["id"])
+    # A note is not the last message the reader can see.
+    assert conv["last_message_id"] == reply["id"] and conv["last_author"] == "operator"
+
+
+async def test_concurrent_resends_make_one_message(store: Store) -> None:
+    await store.ensure_visitor("v3")
+    conv, _, _ = await store.start_conversation("v3", "x", "hi")
+    results = await asyncio.gather(*(
+        store.add_message(conv["id"], "visitor", "v3", "same", "dup") for _ in range(5)))
+    assert len({m["id"] for m, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
+
+
+async def test_message_to_missing_conversation_fails(store: Store) -> None:
+    with pytest.raises(LookupError):
+        await store.add_message(99999, "visitor", "nobody", "hi", "z")
+
+
+async def test_inbox_views_and_counts(store: Store) -> None:
+    op = await store.add_operator("me@example.com", "Me", "hash")
+    for n in range(3):
+        await store.ensure_visitor(f"iv{n}")
+    c0, _, _ = await store.start_conversation("iv0", "a", "unassigned")
+    c1, _, _ = await store.start_conversation("iv1", "a", "mine", assignee_id=op["id"])
+    c2, _, _ = await store.start_conversation("iv2", "a", "closed")
+    await store.update_conversation(c2["id"], status="closed")
+    await store.add_message(c0["id"], "visitor", "iv0", "newest activity", "b")
+    counts = await store.inbox_counts(op["id"])
+    assert counts == {"unassigned": 1, "mine": 1, "open": 2, "closed": 1}
+    assert [c["id"] for c in await store.inbox("open", op["id"])] == [c0["id"], c1["id"]]
+    assert [c["id"] for c in await store.inbox("mine", op["id"])] == [c1["id"]]
+
+
+async def test_read_marks_only_move_forward(store: Store) -> None:
+    await store.ensure_visitor("r")
+    conv, msg, _ = await store.start_conversation("r", "a", "x")
+    assert await store.mark_read(conv["id"], "operator", msg["id"]) == msg["id"]
+    assert await store.mark_read(conv["id"], "operator", msg["id"] - 1) == msg["id"]
+
+
+async def test_verified_user_gets_one_visitor(store: Store) -> None:
+    first = await store.visitor_for_user("user-42", "browser-a")
+    second = await store.visitor_for_user("user-42", "browser-b")
+    assert first["id"] == second["id"] == "browser-a"
+    await store.update_visitor("browser-a", name="Ира", attributes={"plan": "pro"})
+    assert (await store.get_visitor("browser-a"))["attributes"] == {"plan": "pro"}
+
+
+async def test_one_rating_per_reader_per_article(store: Store) -> None:
+    await store.rate("nds/a", "ru", "reader1", "happy", "c1")
+    await store.rate("nds/a", "ru", "reader1", "sad", "c2")  # changed their mind
+    await store.rate("nds/a", "ru", "reader2", "sad", "c1")
+    await store.rate("nds/a", "ru", "reader3", "neutral", "c2")
+    stats = await store.rating_stats({"ru/nds/a": "c2"})
+    assert len(stats) == 1
+    entry = stats[0]
+    assert (entry["total"], entry["happy"], entry["neutral"], entry["sad"]) == (3, 0, 1, 2)
+    # Since commit c2: reader1 (sad) and reader3 (neutral).
+    assert entry["since_change_total"] == 2 and entry["sad_share"] == 0.5
+
+
+async def test_failed_searches_aggregate(store: Store) -> None:
+    for page in ("/ru/", "/ru/nds/", "/ru/"):
+        await store.record_failed_search("ru", "вычет ндфл", page)
+    await store.record_failed_search("ru", "ндс", "/ru/")
+    await store.record_failed_search("en", "vat", "/en/")
+    rows = await store.failed_searches("ru")
+    assert [(r["query"], r["count"]) for r in rows] == [("вычет ндфл", 3), ("ндс", 1)]
+    assert rows[0]["pages"] == ["/ru/nds/", "/ru/"]
+    assert rows[0]["first_seen"] <= rows[0]["last_seen"]
+    assert await store.answer_failed_search(rows[0]["id"], "nds/vychet")
+    assert [r["query"] for r in await store.failed_searches("ru")] == ["ндс"]
+    answered = await store.failed_searches("ru", answered=True)
+    assert answered[0]["answered_by"] == "nds/vychet"
+
+
+async def test_an_older_database_is_migrated(store: Store) -> None:
+    """A database made before migration 2 gains the attachments table and column."""
+    from sqlalchemy import inspect, text
+
+    engine = store.engine  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP TABLE chat_attachments"))
+        await conn.execute(text("ALTER TABLE chat_messages DROP COLUMN attachment_id"))
+        await conn.execute(text("DELETE FROM chat_schema_version WHERE version = 2"))
+    assert await store.migrate() == [2]
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("chat_messages")})
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert "attachment_id" in columns and "chat_attachments" in tables
+    assert await store.migrate() == []
+
+
+async def test_a_bad_write_in_a_busy_moment_fails_alone(store: Store) -> None:
+    """On SQLite concurrent messages share one commit; one failing must not sink the rest."""
+    await store.ensure_visitor("busy")
+    conv, _, _ = await store.start_conversation("busy", "first", "hi")
+    calls = [store.post_message(conv["id"], "visitor", "busy", f"m{n}", f"c{n}")
+             for n in range(20)]
+    calls.append(store.post_message(999_999, "visitor", "busy", "lost", "nowhere"))
+    calls += [store.post_message(conv["id"], "visitor", "busy", "m0", "c0") for _ in range(3)]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert isinstance(results[20], LookupError)
+    good = [r for r in results if not isinstance(r, BaseException)]
+    assert len({m["id"] for m, _, _ in good}) == 20  # the resends of c0 are the original
+    assert all(c["id"] == conv["id"] for _, _, c in good)
+    stored = await store.messages_after(conv["id"], 0)
+    # Concurrent writers may commit in any order; each exactly once, ids in commit order.
+    assert sorted(m["body"] for m in stored) == sorted(["hi", *(f"m{n}" for n in range(20))])
+    assert (await store.get_conversation(conv["id"]))["last_message_id"] == stored[-1]["id"]
+
+
+async def test_a_message_write_returns_its_conversation_as_stored(store: Store) -> None:
+    """After every kind of change, the conversation a message's write returns (for the ack
+    and the operators' event) is the row as stored (on SQLite partly from a cache)."""
+    await store.ensure_visitor("asis")
+    op = await store.add_operator("asis@example.com", "Op", "hash")
+    conv, _, _ = await store.start_conversation("asis", "first", "hi", context={"page": "/"})
+
+    async def post(body: str, internal: bool = False, alone: bool = True) -> dict:
+        author = ("operator", str(op["id"])) if internal else ("visitor", "asis")
+        message, created, after = await store.post_message(
+            conv["id"], *author, body, f"c-{body}", internal)
+        assert created
+        if alone:  # else a later write of the same moment may have changed the row since
+            assert after == await store.get_conversation(conv["id"])
+        return after
+
+    assert (await post("one"))["last_author"] == "visitor"
+    await store.update_conversation(conv["id"], status="closed", assignee_id=op["id"])
+    assert (await post("two"))["status"] == "closed"
+    read_to = (await post("three"))["last_message_id"]
+    await store.mark_read(conv["id"], "operator", read_to)
+    assert (await post("four"))["operator_read_id"] == read_to
+    note = await post("note", internal=True)
+    assert note["last_message_id"] != read_to and note["last_author"] == "visitor"
+    # A change in the same batch as messages, before and after them.
+    await asyncio.gather(post("five", alone=False), post("six", alone=False),
+                         store.update_conversation(conv["id"], status="open"),
+                         post("seven", alone=False))
+    assert (await post("eight"))["status"] == "open"
