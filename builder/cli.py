@@ -131,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from builder.config import load_config
+    from builder.config.loader import load_config
     from builder.scaffold import new_article
 
     config = load_config(args.config)
@@ -151,7 +151,7 @@ def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _reference(_args: argparse.Namespace) -> int:
-    from builder.reference import reference_markdown
+    from builder.config.reference import reference_markdown
 
     sys.stdout.write(reference_markdown())
     return EXIT_OK

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from builder import frontmatter
-from builder.config import Config
+from builder.config.loader import Config
 from builder.errors import Problem
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.project_files import FileRefused, ProjectFiles, outside_message

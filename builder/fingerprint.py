@@ -15,7 +15,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from builder.config import Config
+from builder.config.loader import Config
 from builder.writer import MANIFEST
 
 _BUILDER = Path(__file__).resolve().parent

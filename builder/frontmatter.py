@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from builder import yamlfile
+from builder.config import yaml_lines
 from builder.errors import Problem
 
 ARTICLE_FIELDS = frozenset(
@@ -19,7 +19,7 @@ class FrontMatter:
     fields: dict[str, Any]
     body: str
     body_line: int  # 1-based line of the body's first line in the file
-    lines: yamlfile.LinedYaml | None = None
+    lines: yaml_lines.LinedYaml | None = None
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -50,8 +50,8 @@ def split(text: str, shown: str) -> FrontMatter:
     body = text[end[1]:]
     body_line = text.count("\n", 0, end[1]) + 1
     try:
-        parsed = yamlfile.load(yaml_text, first_line=2)
-    except yamlfile.YamlSyntaxError as exc:
+        parsed = yaml_lines.load(yaml_text, first_line=2)
+    except yaml_lines.YamlSyntaxError as exc:
         return FrontMatter({}, body, body_line, problems=[Problem(shown, exc.line, exc.message)])
     data = parsed.data if parsed.data is not None else {}
     if not isinstance(data, dict):

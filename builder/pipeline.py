@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from builder.config import Config, load_config
+from builder.config.loader import Config, load_config
 from builder.content import Asset, load_content
 from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from builder import sitemap
 from builder.colors import brand_variables
-from builder.config import Config
+from builder.config.loader import Config
 from builder.csp import header_policy, site_policy
 from builder.highlight import highlight_css
 from builder.model import Article, Collection, LanguageSite, Page

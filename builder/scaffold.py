@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from builder.config import Config
+from builder.config.loader import Config
 from builder.errors import BuildError, Problem
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -27,8 +27,8 @@ from jinja2 import (
 )
 from jinja2.runtime import Context
 
-from builder import yamlfile
-from builder.config import Config
+from builder.config import yaml_lines
+from builder.config.loader import Config
 from builder.errors import Problem
 from builder.project_files import FileRefused, ProjectFiles, decode_utf8, outside_message
 from builder.urls import relative
@@ -270,8 +270,8 @@ class Theme:
     def _read_yaml(self, path: Path) -> Any:
         # The line-keeping loader: UTF-8 and alias bombs are refused as in config.yml.
         try:
-            return yamlfile.load(decode_utf8(path.read_bytes())).data or {}
-        except (FileRefused, yamlfile.YamlSyntaxError) as exc:
+            return yaml_lines.load(decode_utf8(path.read_bytes())).data or {}
+        except (FileRefused, yaml_lines.YamlSyntaxError) as exc:
             self.problems.append(Problem(self._display(path), exc.line, exc.message))
         except OSError as exc:
             self.problems.append(Problem(self._display(path), 0,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from builder.config import load_config
+from builder.config.loader import load_config
 from builder.errors import ConfigError
 from chat_server import auth
 from chat_server.settings import ChatSettings

@@ -260,7 +260,7 @@ def test_config_reference_prints_markdown() -> None:
 )
 def test_new_keeps_any_title_as_typed(tmp_path: Path, title: str) -> None:
     from builder import frontmatter
-    from builder.config import load_config
+    from builder.config.loader import load_config
     from builder.scaffold import new_article
 
     config = load_config(write_project(tmp_path / "p", {"en/a.md": "---\ntitle: A\n---\n"}))

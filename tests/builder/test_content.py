@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from builder.config import load_config
+from builder.config.loader import load_config
 from builder.content import ContentTree, load_content
 from builder.model import Article, Collection
 

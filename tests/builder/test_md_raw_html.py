@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.config import load_config
+from builder.config.loader import load_config
 from builder.errors import ConfigError
 from builder.markdown import LinkRef, MarkdownRenderer
 from builder.pipeline import build

@@ -347,7 +347,7 @@ def test_a_broken_cache_file_is_just_a_cold_build(tmp_path: Path, private_cache:
 
 
 def test_cache_dir_defaults_next_to_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from builder.config import load_config
+    from builder.config.loader import load_config
 
     monkeypatch.delenv("HELPCENTER_CACHE")
     config = load_config(write_files(tmp_path / "p", GOOD))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from builder.cli import main
-from builder.config import load_config
+from builder.config.loader import load_config
 from builder.errors import BuildError, ConfigError
 from builder.incremental import LiveSite
 from builder.pipeline import build

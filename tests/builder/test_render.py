@@ -12,7 +12,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from builder.config import Config, load_config
+from builder.config.loader import Config, load_config
 from builder.model import Article, Collection, GitInfo, Heading, LanguageSite
 from builder.render import Renderer
 from builder.theme import Theme

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from builder.config import Config, load_config
+from builder.config.loader import Config, load_config
 from builder.theme import DEFAULT_THEME_DIR, Theme, format_date, hashed_name, plural_form
 
 

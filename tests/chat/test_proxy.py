@@ -150,7 +150,7 @@ def test_forwarded_client_walks_from_the_right() -> None:
 
 
 def test_trusted_proxies_come_from_the_environment(tmp_path: Path) -> None:
-    from builder.config import load_config
+    from builder.config.loader import load_config
     from builder.errors import ConfigError
 
     config = load_config(write_config(tmp_path, 8000))

@@ -6,12 +6,13 @@ import datetime
 from pathlib import Path
 
 import pytest
+from support.env import ROOT
 
-from builder import setting_kinds as kinds
-from builder.config import Config, load_config
+from builder.config import kinds
+from builder.config.loader import Config, load_config
+from builder.config.settings import SETTINGS, SETTINGS_BY_KEY
 from builder.errors import ConfigError
 from builder.model import Author
-from builder.settings import SETTINGS, SETTINGS_BY_KEY
 
 
 def write_config(folder: Path, text: str) -> Path:
@@ -213,7 +214,7 @@ def test_config_is_frozen(tmp_path: Path) -> None:
 
 
 def test_sample_config_of_the_repository_loads() -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = ROOT
     config = load_config(root / "config.yml")
     assert config.languages == ("ru", "en")
     assert set(config.authors) >= {"anna"}

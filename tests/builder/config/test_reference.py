@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
-from builder.reference import reference_markdown
-from builder.settings import SETTINGS
+from support.env import ROOT
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+from builder.config.reference import reference_markdown
+from builder.config.settings import SETTINGS
+
+DOC = ROOT / "docs" / "configuration.md"
 
 
 def test_configuration_reference_is_up_to_date() -> None:
@@ -19,7 +20,8 @@ def test_configuration_reference_is_up_to_date() -> None:
             actual.splitlines(keepends=True), expected.splitlines(keepends=True),
             "docs/configuration.md", "reference_markdown()"))
         raise AssertionError(
-            "docs/configuration.md is out of date with builder/settings.py: regenerate it with "
+            "docs/configuration.md is out of date with builder/config/settings.py: regenerate it "
+            "with "
             f"`make docs`.\n{diff}")
 
 

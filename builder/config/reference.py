@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from builder.settings import SETTINGS
+from builder.config.settings import SETTINGS
 
 HEADER = """# Configuration reference
 
-Generated from `builder/settings.py` by `python build.py config-reference`; a test fails when
+Generated from `builder/config/settings.py` by `python build.py config-reference`; a test fails when
 this file and the settings list disagree. Every key is optional unless marked required.
 Secrets (chat keys, SMTP passwords) never go here: they come from environment variables.
 

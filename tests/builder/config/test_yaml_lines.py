@@ -10,12 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from support.env import ROOT
 
-from builder import yamlfile
+from builder.config import yaml_lines
 from builder.errors import BuildError
 from builder.pipeline import build
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def bomb(levels: int, indent: str = "") -> str:
@@ -28,13 +27,13 @@ def bomb(levels: int, indent: str = "") -> str:
 
 
 def test_values_keep_their_lines() -> None:
-    parsed = yamlfile.load("site:\n  title: Help\nlanguages: [ru, en]\n")
+    parsed = yaml_lines.load("site:\n  title: Help\nlanguages: [ru, en]\n")
     assert parsed.data == {"site": {"title": "Help"}, "languages": ["ru", "en"]}
     assert parsed.line_of(("site", "title")) == 2 and parsed.line_of(("languages", 1)) == 3
 
 
 def test_a_few_repeated_aliases_are_fine() -> None:
-    parsed = yamlfile.load("base: &b {name: Анна}\nanna: *b\nanya: *b\n")
+    parsed = yaml_lines.load("base: &b {name: Анна}\nanna: *b\nanya: *b\n")
     assert parsed.data["anya"] == {"name": "Анна"}
 
 
@@ -42,22 +41,22 @@ def test_an_alias_bomb_is_refused_fast_with_a_line() -> None:
     text = bomb(9)
     assert len(text) < 700  # tiny on disk, 387 million values when expanded
     started = time.perf_counter()
-    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
-        yamlfile.load(text, first_line=2)
+    with pytest.raises(yaml_lines.YamlSyntaxError) as caught:
+        yaml_lines.load(text, first_line=2)
     assert time.perf_counter() - started < 5
     assert caught.value.line == 6  # the fifth level (line 5 of the text) crosses the bound
     assert "aliases repeat more than 10,000 values" in caught.value.message
 
 
 def test_an_alias_into_its_own_value_is_refused() -> None:
-    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
-        yamlfile.load("a: 1\nloop: &x [1, *x]\n")
+    with pytest.raises(yaml_lines.YamlSyntaxError) as caught:
+        yaml_lines.load("a: 1\nloop: &x [1, *x]\n")
     assert caught.value.line == 2 and "refers to the value that contains it" in caught.value.message
 
 
 def test_absurd_nesting_is_refused() -> None:
-    with pytest.raises(yamlfile.YamlSyntaxError) as caught:
-        yamlfile.load("deep: " + "[" * 900 + "]" * 900 + "\n")
+    with pytest.raises(yaml_lines.YamlSyntaxError) as caught:
+        yaml_lines.load("deep: " + "[" * 900 + "]" * 900 + "\n")
     assert "nested more than 200 levels deep" in caught.value.message
 
 

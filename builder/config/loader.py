@@ -8,12 +8,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from builder import yamlfile
+from builder.config import yaml_lines
+from builder.config.kinds import PATH, Invalid, Setting
+from builder.config.settings import SECTIONS, SETTINGS, SETTINGS_BY_KEY
 from builder.errors import ConfigError, Problem
 from builder.model import Author
 from builder.project_files import FileRefused, ProjectFiles, decode_utf8
-from builder.setting_kinds import PATH, Invalid, Setting
-from builder.settings import SECTIONS, SETTINGS, SETTINGS_BY_KEY
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ def load_config(path: Path, display_path: str | None = None) -> Config:
     except FileRefused as exc:
         raise ConfigError([Problem(shown, exc.line, exc.message)]) from None
     try:
-        parsed = yamlfile.load(text)
-    except yamlfile.YamlSyntaxError as exc:
+        parsed = yaml_lines.load(text)
+    except yaml_lines.YamlSyntaxError as exc:
         raise ConfigError([Problem(shown, exc.line, exc.message)]) from exc
     data = parsed.data if parsed.data is not None else {}
     if not isinstance(data, dict):
@@ -104,7 +104,7 @@ def load_config(path: Path, display_path: str | None = None) -> Config:
 
 
 def _validate(
-    data: dict[str, Any], parsed: yamlfile.LinedYaml, shown: str, problems: list[Problem]
+    data: dict[str, Any], parsed: yaml_lines.LinedYaml, shown: str, problems: list[Problem]
 ) -> dict[str, Any]:
     for key, value in data.items():
         key = str(key)
@@ -130,7 +130,7 @@ def _validate(
 def _value_of(
     setting: Setting,
     data: dict[str, Any],
-    parsed: yamlfile.LinedYaml,
+    parsed: yaml_lines.LinedYaml,
     shown: str,
     problems: list[Problem],
 ) -> Any:
@@ -153,7 +153,7 @@ def _value_of(
 
 
 def _check_paths(
-    values: dict[str, Any], root: Path, parsed: yamlfile.LinedYaml, shown: str,
+    values: dict[str, Any], root: Path, parsed: yaml_lines.LinedYaml, shown: str,
     problems: list[Problem],
 ) -> None:
     """Files named by the config are published (logo, favicon, CSS): they must exist and lie
@@ -171,7 +171,7 @@ def _check_paths(
             problems.append(Problem(shown, line, f"{setting.key}: no such file: {value}"))
 
 
-def _check_title_languages(values: dict[str, Any], parsed: yamlfile.LinedYaml, shown: str,
+def _check_title_languages(values: dict[str, Any], parsed: yaml_lines.LinedYaml, shown: str,
                            problems: list[Problem]) -> None:
     titles = values.get("site.title") or {}
     for lang in titles:
