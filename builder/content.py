@@ -1,6 +1,6 @@
 """Walk `content/` and build the tree of languages, collections and articles from the files.
 
-Only files are read here; markdown bodies are rendered later by `builder.markdown`. Every
+Only files are read here; markdown bodies are rendered later by `builder.markdown.renderer`. Every
 problem is collected with its file and line, so one bad article never hides the others.
 """
 

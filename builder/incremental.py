@@ -15,9 +15,9 @@ from pathlib import Path
 
 from builder import content
 from builder.errors import Problem
-from builder.links import check_anchors
-from builder.markdown import MarkdownRenderer
-from builder.markdown_stage import PageJob, make_renderer, render_one
+from builder.markdown.links import check_anchors
+from builder.markdown.renderer import MarkdownRenderer
+from builder.markdown.stage import PageJob, make_renderer, render_one
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.pipeline import (
     BuildReport,

@@ -21,8 +21,8 @@ from builder.content import Asset, load_content
 from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact
 from builder.gitinfo import GitHistory, read_history
-from builder.links import AnchorCheck, LinkIndex, LinkTarget, check_anchors
-from builder.markdown_stage import (
+from builder.markdown.links import AnchorCheck, LinkIndex, LinkTarget, check_anchors
+from builder.markdown.stage import (
     PARALLEL_THRESHOLD,
     MarkdownCache,
     PageJob,

@@ -16,7 +16,7 @@ from builder import sitemap
 from builder.colors import brand_variables
 from builder.config.loader import Config
 from builder.csp import header_policy, site_policy
-from builder.highlight import highlight_css
+from builder.markdown.highlight import highlight_css
 from builder.model import Article, Collection, LanguageSite, Page
 from builder.theme import Theme
 from builder.urls import absolute, base_path, output_path, relative, root_of

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.highlight import Highlighter, highlight_css, language_of
+from builder.markdown.highlight import Highlighter, highlight_css, language_of
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from builder.links import AnchorCheck, LinkIndex, LinkResolver, LinkTarget, check_anchors
-from builder.markdown import LinkRef
+from builder.markdown.links import AnchorCheck, LinkIndex, LinkResolver, LinkTarget, check_anchors
+from builder.markdown.renderer import LinkRef
 from builder.pipeline import Project, load_project
 
 CONFIG = """\

@@ -22,15 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import Problem
-from builder.highlight import Highlighter
-from builder.links import AnchorCheck, LinkIndex, LinkResolver
-from builder.markdown import MarkdownRenderer
+from builder.markdown.highlight import Highlighter
+from builder.markdown.links import AnchorCheck, LinkIndex, LinkResolver
+from builder.markdown.renderer import MarkdownRenderer
 from builder.model import Heading, Section
 
 # Below this many pages a worker pool costs more than it saves.
 PARALLEL_THRESHOLD = 200
-_CODE_FILES = ("markdown.py", "md_anchors.py", "md_containers.py", "md_html.py", "md_text.py",
-               "md_raw_html.py", "highlight.py", "links.py", "markdown_stage.py", "urls.py")
+# Relative to builder/: the markdown package and the URL rules it uses.
+_CODE_FILES = ("markdown/renderer.py", "markdown/anchors.py", "markdown/containers.py",
+               "markdown/html.py", "markdown/plain_text.py", "markdown/raw_html.py",
+               "markdown/highlight.py", "markdown/links.py", "markdown/stage.py", "urls.py")
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class MarkdownCache:
 def code_version(titles: Mapping[str, Mapping[str, str]]) -> str:
     """Cached HTML is only valid for the code and UI strings that produced it."""
     digest = hashlib.sha256(sys.version.encode())
-    here = Path(__file__).parent
+    here = Path(__file__).parent.parent
     for name in _CODE_FILES:
         try:
             digest.update((here / name).read_bytes())

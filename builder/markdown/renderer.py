@@ -5,7 +5,7 @@ links (to resolve and validate cross-links), then render each page with a `rewri
 that turns `../x.md#a` into a site URL. Nothing here is fatal: odd markdown renders as text.
 
 Syntax: CommonMark, GFM tables and strikethrough, footnotes, raw HTML (sanitised, trusted or
-escaped: `md_raw_html`), `{#id}` anchors (`md_anchors`), `:::` callouts (`md_containers`),
+escaped: `raw_html`), `{#id}` anchors (`anchors`), `:::` callouts (`containers`),
 Pygments code (`highlight`).
 """
 
@@ -21,12 +21,12 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from builder.highlight import Highlighter, highlight_css
-from builder.md_anchors import ANCHOR, AnchorSet, slugify, use_explicit_anchors
-from builder.md_containers import use_containers
-from builder.md_html import is_absolute, use_html_rules
-from builder.md_raw_html import DEFAULT_MODE, RawHtml, use_raw_html
-from builder.md_text import plain_inline, sections_of
+from builder.markdown.anchors import ANCHOR, AnchorSet, slugify, use_explicit_anchors
+from builder.markdown.containers import use_containers
+from builder.markdown.highlight import Highlighter, highlight_css
+from builder.markdown.html import is_absolute, use_html_rules
+from builder.markdown.plain_text import plain_inline, sections_of
+from builder.markdown.raw_html import DEFAULT_MODE, RawHtml, use_raw_html
 from builder.model import Heading, Section
 
 __all__ = [
@@ -35,7 +35,7 @@ __all__ = [
     "MarkdownRenderer",
     "ParsedMarkdown",
     "RenderedMarkdown",
-    "highlight_css",  # the theme writes it as an asset; it lives in builder.highlight
+    "highlight_css",  # the theme writes it as an asset; it lives in builder.markdown.highlight
     "is_absolute",
 ]
 

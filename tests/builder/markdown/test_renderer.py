@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from builder.markdown import LinkRef, MarkdownRenderer, ParsedMarkdown, RenderedMarkdown
+from builder.markdown.renderer import LinkRef, MarkdownRenderer, ParsedMarkdown, RenderedMarkdown
 from builder.model import Heading, Section
 
 RU_TITLES = {
@@ -80,7 +80,7 @@ def test_footnotes(md: MarkdownRenderer) -> None:
 
 
 def test_raw_html_passes_through_when_writers_are_trusted() -> None:
-    # The default sanitises raw HTML (tests/test_md_raw_html.py); `trusted` keeps every byte.
+    # The default sanitises raw HTML (markdown/test_raw_html.py); `trusted` keeps every byte.
     text = (
         "Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, m<sup>2</sup>.\n\n"
         "<table><tr><td>raw</td></tr></table>\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from builder.markdown import MarkdownRenderer
-from builder.md_anchors import AnchorSet, slugify
+from builder.markdown.anchors import AnchorSet, slugify
+from builder.markdown.renderer import MarkdownRenderer
 
 
 def test_repeats_get_the_smallest_free_number() -> None:

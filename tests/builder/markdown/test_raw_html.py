@@ -9,7 +9,7 @@ import pytest
 
 from builder.config.loader import load_config
 from builder.errors import ConfigError
-from builder.markdown import LinkRef, MarkdownRenderer
+from builder.markdown.renderer import LinkRef, MarkdownRenderer
 from builder.pipeline import build
 
 
