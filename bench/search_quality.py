@@ -9,7 +9,7 @@ derived from the "forms" ones with a fixed seed: "typo" (one edit in the longest
 other keyboard layout). Each query is scored by the rank of the first result that is one of
 its answers (an article path): recall@1, recall@5 and MRR@10, per kind and overall.
 
-- ours: the browser's search-core.js in node (builder/search_cli.NodeSearch) on _search/<lang>.
+- ours: the browser's search-core.js in node (builder.search.command.NodeSearch) on _search/<lang>.
 - mkdocs-material: its search worker, unchanged, in node (bench/mkdocs_material_search.js) on a
   search_index.json made by `mkdocs build` over the same markdown (theme material, search
   plugin lang [ru, en]).
@@ -39,7 +39,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
                   "--disable-component-update"]
 sys.path.insert(0, str(ROOT))
 
-from builder.search_cli import NodeSearch  # noqa: E402
+from builder.search.command import NodeSearch  # noqa: E402
 
 KINDS = ("forms", "yo", "typo", "prefix", "layout")
 EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,."

@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.search_corpus import load_sites  # noqa: E402
 from bench.search_quality import CHROMIUM_FLAGS, load_queries  # noqa: E402
-from builder.search_cli import NodeSearch  # noqa: E402
-from builder.search_index import build_search_files  # noqa: E402
+from builder.search.command import NodeSearch  # noqa: E402
+from builder.search.files import build_search_files  # noqa: E402
 
 SCRIPTS = [
     "vendor/lunr/lunr.min.js",

@@ -142,12 +142,12 @@ def _new(args: argparse.Namespace) -> int:
 
 def _add_search_arguments(parser: argparse.ArgumentParser) -> None:
     try:
-        from builder import search_cli
+        from builder.search import command
     except ImportError:  # the search runner is optional at import time (e.g. mid-install)
         parser.set_defaults(run=lambda _args: _unavailable("search"))
         return
-    search_cli.add_arguments(parser)
-    parser.set_defaults(run=search_cli.run)
+    command.add_arguments(parser)
+    parser.set_defaults(run=command.run)
 
 
 def _reference(_args: argparse.Namespace) -> int:

@@ -276,7 +276,7 @@ class LiveSite:
         assert self.project is not None and self.writer is not None
         if not langs or not self.project.config["search.enabled"]:
             return 0.0
-        from builder.search_index import build_search_files
+        from builder.search.files import build_search_files
 
         for lang in sorted(langs):
             files = build_search_files(self.project.sites[lang], self.project.config)

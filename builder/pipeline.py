@@ -167,7 +167,7 @@ def make_page_renderer(project: Project, writer: Writer) -> object:
 
 def search_files(project: Project, lang: str) -> list[tuple[str, bytes, str]]:
     """One language's search index files as (path, bytes, source)."""
-    from builder.search_index import build_search_files
+    from builder.search.files import build_search_files
 
     files = build_search_files(project.sites[lang], project.config)
     return [(path, data, f"search index ({lang})") for path, data in sorted(files.items())]

@@ -1,9 +1,9 @@
 /*
- * The help centre's search without the DOM, for node (builder/search_node.js, the tests and
+ * The help centre's search without the DOM, for node (builder/search/node_runner.js, the tests and
  * benchmarks): the four modules the browser's search worker loads, as one object. In the
  * browser they fill the global HelpCenterSearchCore in that order instead.
  *
- *   search-words.js    word rules (the same as builder/search_lang.py), layouts, edit distance
+ *   search-words.js    word rules (the same as builder/search/words.py), layouts, edit distance
  *   search-plan.js     query text → lunr clauses; which query words an index term answers
  *   search-engine.js   ranking, grouping, keyboard-layout retry, snippets
  *   search-backend.js  the message protocol of the search worker

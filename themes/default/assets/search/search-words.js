@@ -1,5 +1,5 @@
 /*
- * Search word rules, shared by the index (builder/search_lang.py does the same, and
+ * Search word rules, shared by the index (builder/search/words.py does the same, and
  * tests/test_search_parity.py checks every word of the corpora) and the query: NFC, lower case,
  * ё→е, tokens of [0-9a-z À-ɏ Ѐ-ӿ], stop words from the index file, the Russian snowball stemmer
  * for all-Cyrillic words and lunr's Porter for a-z words; plus the ru ⇄ en keyboard layout

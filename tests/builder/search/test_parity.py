@@ -1,7 +1,7 @@
 """lunr.py (build time) and lunr.js (browser) must agree, word for word and score for score.
 
 Indexes are built for the hand-made sample site and for the shared vkcloud corpus (ru + en).
-Every distinct word of the corpus goes through search_lang (Python) and search-core.js
+Every distinct word of the corpus goes through builder.search.words (Python) and search-core.js
 (node + vendored lunr-languages) and must give the same index term. Then 300+ queries per
 language (corpus
 words as written, phrases, ё spellings, typos, unfinished words, mixed ru/en, wrong keyboard
@@ -21,15 +21,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.env import ROOT
+from support.lunr_query import load_index, run_clauses
 from support.search_sample import sample_site
 
-from builder.search_cli import NodeSearch
-from builder.search_index import build_search_files, load_index, run_clauses, site_documents
-from builder.search_lang import index_terms, stem, tokenize
+from builder.search.command import NodeSearch
+from builder.search.documents import site_documents
+from builder.search.files import build_search_files
+from builder.search.words import index_terms, stem, tokenize
 
 # bench/search_corpus.py reads a corpus through the real pipeline; bench/ is not a package
 # that pytest puts on the path.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(ROOT))
 
 pytestmark = pytest.mark.corpus
 

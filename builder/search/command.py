@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-RUNNER = Path(__file__).with_name("search_node.js")
+RUNNER = Path(__file__).with_name("node_runner.js")
 
 
 class SearchRunnerError(RuntimeError):
@@ -24,7 +24,7 @@ class SearchRunnerError(RuntimeError):
 
 
 class NodeSearch:
-    """One `node builder/search_node.js` process; `call` sends a command, returns the answer."""
+    """One `node builder/search/node_runner.js` process: `call` sends a command, gets the answer."""
 
     def __init__(self, node: str | None = None) -> None:
         executable = node or shutil.which("node")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from support.search_sample import sample_site
 
-from builder.search_cli import NodeSearch, format_results
-from builder.search_index import build_search_files
+from builder.search.command import NodeSearch, format_results
+from builder.search.files import build_search_files
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +101,14 @@ def test_nothing_found_is_empty(engine: NodeSearch) -> None:
 def test_cli_prints_url_title_and_source(tmp_path: Path, engine: NodeSearch) -> None:
     from argparse import ArgumentParser
 
-    from builder import search_cli
+    from builder.search import command
 
     for name, data in build_search_files(sample_site(), compress=False).items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(data)
     parser = ArgumentParser()
-    search_cli.add_arguments(parser)
+    command.add_arguments(parser)
     args = parser.parse_args(["--site", str(tmp_path), "--lang", "ru", "--json", "вычет"])
-    assert search_cli.run(args) == 0
+    assert command.run(args) == 0
     args = parser.parse_args(["--site", str(tmp_path / "missing"), "--lang", "ru", "x"])
-    assert search_cli.run(args) == 2
+    assert command.run(args) == 2

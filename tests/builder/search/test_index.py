@@ -6,18 +6,13 @@ import gzip
 import json
 
 import brotli  # type: ignore[import-not-found]
+from support.lunr_query import load_index
 from support.search_sample import sample_site
 
-from builder.search_index import (
-    FIELD_BOOSTS,
-    build_index,
-    build_search_files,
-    document_terms,
-    load_index,
-    serialize,
-    site_documents,
-)
-from builder.search_lang import index_terms, porter_stem, stem, tokenize
+from builder.search.documents import document_terms, site_documents
+from builder.search.files import build_search_files
+from builder.search.lunr_index import FIELD_BOOSTS, build_index, serialize
+from builder.search.words import index_terms, porter_stem, stem, tokenize
 
 
 def test_documents_are_sections_and_collections() -> None:

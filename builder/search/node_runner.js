@@ -17,7 +17,7 @@ const fs = require("fs");
 const path = require("path");
 const readline = require("readline");
 
-const ASSETS = path.join(__dirname, "..", "themes", "default", "assets");
+const ASSETS = path.join(__dirname, "..", "..", "themes", "default", "assets");
 
 function loadLunr() {
   const lunr = require(path.join(ASSETS, "vendor", "lunr", "lunr.min.js"));

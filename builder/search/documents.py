@@ -1,0 +1,128 @@
+"""What a language's search is made of: article intros, article sections (heading + anchor)
+and collections, each a document with its index terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from builder.model import Article, Collection, LanguageSite
+from builder.search.words import index_terms
+
+
+@dataclass(frozen=True)
+class SearchDoc:
+    """One searchable unit: an article section or a collection page."""
+
+    kind: str  # "a" article section, "c" collection
+    url: str  # site-root-relative without the leading slash, "#anchor" for sections
+    title: str  # the article's (or collection's) title
+    heading: str  # the section heading, "" for the intro and for collections
+    path: int  # index into the collection-path table
+    source: str  # "content/ru/nds/x.md"
+    keywords: str
+    description: str
+    body: str
+
+
+def collection_path(collection: Collection | None) -> str:
+    if collection is None:
+        return ""
+    return " › ".join(node.title for node in [*collection.ancestors(), collection])
+
+
+def site_documents(site: LanguageSite) -> tuple[list[SearchDoc], list[str]]:
+    """Every published article's intro and every collection first (the title index covers
+    exactly these), then every article section; and the table of collection paths."""
+    heads: list[SearchDoc] = []
+    sections: list[SearchDoc] = []
+    paths: dict[str, int] = {}
+
+    def path_id(collection: Collection | None) -> int:
+        return paths.setdefault(collection_path(collection), len(paths))
+
+    for article in sorted(site.articles, key=lambda a: a.path):
+        if not article.draft:
+            for doc in _article_docs(article, path_id(article.collection)):
+                (sections if doc.heading else heads).append(doc)
+    for collection in sorted(site.all_collections(), key=lambda c: c.path):
+        heads.append(
+            SearchDoc(
+                kind="c",
+                url=collection.url.lstrip("/"),
+                title=collection.title,
+                heading="",
+                path=path_id(collection.parent),
+                source=collection.source_rel,
+                keywords="",
+                description=collection.description,
+                body="",
+            )
+        )
+    return heads + sections, list(paths)
+
+
+def is_head(doc: SearchDoc) -> bool:
+    return not doc.heading
+
+
+def _article_docs(article: Article, path: int) -> Iterable[SearchDoc]:
+    url = article.url.lstrip("/")
+    sections = article.sections or []
+    if not sections or sections[0].anchor is not None:
+        # An article whose body starts with a heading still gets a document for its title.
+        yield SearchDoc("a", url, article.title, "", path, article.source_rel,
+                        " ".join(article.keywords), article.description, "")  # fmt: skip
+    for section in sections:
+        intro = section.anchor is None
+        yield SearchDoc(
+            kind="a",
+            url=url if intro else f"{url}#{section.anchor}",
+            title=article.title,
+            heading="" if intro else section.heading or article.title,
+            path=path,
+            source=article.source_rel,
+            keywords=" ".join(article.keywords) if intro else "",
+            description=article.description if intro else "",
+            body=section.text,
+        )
+
+
+HEAD_FIELDS = ("title", "keywords", "description")
+
+
+BODY_FIELDS = ("headings", "body")
+
+
+def document_terms(docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
+    """Index terms of every field of every document, computed once for both indexes.
+
+    Title, keywords and description belong to an article's intro document (or a collection)
+    only; headings and text to every document. The browser adds an article's title score to
+    each of its sections, so a query naming the article and a detail finds that section.
+    """
+    return [
+        {
+            "ref": str(number),
+            "title": index_terms(doc.title) if is_head(doc) else [],
+            "keywords": index_terms(doc.keywords),
+            "description": index_terms(doc.description),
+            "headings": index_terms(doc.heading),
+            "body": index_terms(doc.body),
+        }
+        for number, doc in enumerate(docs)
+    ]
+
+
+TEXT_LIMIT = 3000  # characters of a section kept for snippets
+
+
+def snippet_source(doc: SearchDoc) -> str:
+    # The description comes first: when only it (not the body) matched, the snippet shows it.
+    text = (
+        f"{doc.description} — {doc.body}"
+        if doc.description and doc.body
+        else doc.body or doc.description
+    )
+    return text[:TEXT_LIMIT]
