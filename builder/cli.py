@@ -107,7 +107,7 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from builder.pipeline import load_project
+    from builder.project import load_project
 
     started = time.perf_counter()
     project = load_project(args.config)

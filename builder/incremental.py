@@ -12,22 +12,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from builder import content
 from builder.errors import Problem
 from builder.markdown.links import check_anchors
+from builder.markdown.pages import markdown_strings, page_key
 from builder.markdown.renderer import MarkdownRenderer
 from builder.markdown.stage import PageJob, make_renderer, render_one
-from builder.model import Article, Collection, LanguageSite, Page
-from builder.pipeline import (
-    BuildReport,
-    Project,
-    build,
-    make_page_renderer,
-    markdown_strings,
-    page_key,
-)
+from builder.model import Article, Collection, LanguageSite, Page, Project
+from builder.pipeline import BuildReport, build, make_page_renderer
 from builder.writer import Writer
+
+if TYPE_CHECKING:  # the page renderer is made by pipeline.make_page_renderer, which imports it
+    from builder.render import Renderer
 
 SUMMARY_FIELDS = ("title", "description", "order", "author", "draft", "tags", "keywords", "id")
 
@@ -47,7 +45,7 @@ class LiveSite:
     include_drafts: bool = True
     project: Project | None = None
     writer: Writer | None = None
-    renderer: object | None = None
+    renderer: Renderer | None = None
     md: dict[str, MarkdownRenderer] = field(default_factory=dict)
     # Languages whose search index is out of date: refreshed after the page is reloaded,
     # because indexing a big language takes seconds and the writer is waiting for the page.
@@ -252,19 +250,20 @@ class LiveSite:
     def _render(self, targets: set[str]) -> list[str]:
         assert self.project is not None and self.writer is not None
         renderer = self.renderer
+        assert renderer is not None
         pages = {f"article:{a.source}": a for s in self.project.sites.values() for a in s.articles}
         collections = {f"collection:{c.source}": c for s in self.project.sites.values()
                        for c in s.all_collections()}
         self.writer.take_recent()
         for target in sorted(targets):
             if target in pages:
-                renderer.render_article(pages[target])  # type: ignore[attr-defined]
+                renderer.render_article(pages[target])
             elif target in collections:
-                renderer.render_collection(collections[target])  # type: ignore[attr-defined]
+                renderer.render_collection(collections[target])
             elif target.startswith("home:"):
-                renderer.render_home(target.split(":", 1)[1])  # type: ignore[attr-defined]
+                renderer.render_home(target.split(":", 1)[1])
             elif target == "site-files":
-                renderer.render_site_files()  # type: ignore[attr-defined]
+                renderer.render_site_files()
         touched = self.writer.take_recent()
         self.writer.flush(touched)
         return touched

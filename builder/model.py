@@ -10,6 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from builder.errors import Problem
+from builder.markdown.links import AnchorCheck, LinkIndex
+
+if TYPE_CHECKING:  # these modules import this one
+    from builder.config.loader import Config
+    from builder.content import Asset
+    from builder.gitinfo import GitHistory
+    from builder.theme import Theme
 
 
 @dataclass(frozen=True)
@@ -125,3 +135,37 @@ class LanguageSite:
             found.append(node)
             stack.extend(reversed(node.children))
         return found
+
+
+@dataclass
+class Project:
+    """Everything read and rendered to HTML fragments; what render and search work from."""
+
+    config: Config
+    sites: dict[str, LanguageSite]
+    assets: list[Asset]
+    theme: Theme
+    history: GitHistory | None
+    problems: list[Problem] = field(default_factory=list)
+    links: LinkIndex = field(default_factory=LinkIndex)
+    anchors: dict[str, frozenset[str]] = field(default_factory=dict)  # page key → its anchors
+    # page key → (its path in messages, its links into other pages' anchors): kept so that an
+    # edit that removes a heading can re-check the pages that link to it.
+    anchor_checks: dict[str, tuple[str, list[AnchorCheck]]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return sorted(p for p in self.problems if not p.warning)
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return sorted(p for p in self.problems if p.warning)
+
+
+def all_pages(project: Project) -> list[Page]:
+    """Every collection and article of every language (language homes are not pages)."""
+    pages: list[Page] = []
+    for site in project.sites.values():
+        pages.extend(site.all_collections())
+        pages.extend(site.articles)
+    return pages

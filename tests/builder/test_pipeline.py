@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from builder import pipeline
 from builder.errors import BuildError, ContentError
-from builder.pipeline import build, build_time, cache_dir, load_project
+from builder.pipeline import build, build_time
+from builder.project import cache_dir, load_project
+from builder.search import job as search_job
 from builder.writer import MANIFEST
 
 CONFIG = """\
@@ -231,7 +232,7 @@ def test_a_build_failing_after_pages_were_staged_leaves_the_previous_site(
     def broken_index(project: object, lang: str) -> list[tuple[str, bytes, str]]:
         raise RuntimeError("the search index could not be built")
 
-    monkeypatch.setattr(pipeline, "search_files", broken_index)
+    monkeypatch.setattr(search_job, "search_files", broken_index)
     with pytest.raises(RuntimeError):
         build(config, out)
     assert snapshot(out) == before

@@ -10,7 +10,8 @@ import pytest
 
 from builder.markdown.links import AnchorCheck, LinkIndex, LinkResolver, LinkTarget, check_anchors
 from builder.markdown.renderer import LinkRef
-from builder.pipeline import Project, load_project
+from builder.model import Project
+from builder.project import load_project
 
 CONFIG = """\
 site: {title: T}
