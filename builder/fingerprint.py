@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from builder.config.loader import Config
-from builder.writer import MANIFEST
+from builder.output import MANIFEST
 
 _BUILDER = Path(__file__).resolve().parent
 

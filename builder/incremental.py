@@ -21,8 +21,8 @@ from builder.markdown.pages import markdown_strings, page_key
 from builder.markdown.renderer import MarkdownRenderer
 from builder.markdown.stage import PageJob, make_renderer, render_one
 from builder.model import Article, Collection, LanguageSite, Page, Project
+from builder.output import SiteOutput
 from builder.pipeline import BuildReport, build, make_page_renderer
-from builder.writer import Writer
 
 if TYPE_CHECKING:  # the page renderer is made by pipeline.make_page_renderer, which imports it
     from builder.render import Renderer
@@ -44,7 +44,7 @@ class LiveSite:
     out_dir: Path
     include_drafts: bool = True
     project: Project | None = None
-    writer: Writer | None = None
+    site_out: SiteOutput | None = None
     renderer: Renderer | None = None
     md: dict[str, MarkdownRenderer] = field(default_factory=dict)
     # Languages whose search index is out of date: refreshed after the page is reloaded,
@@ -59,10 +59,10 @@ class LiveSite:
         return report
 
     def _adopt(self, project: Project) -> None:
-        """Keep the built project and a writer that knows what is on disk."""
+        """Keep the built project and a site output that knows what is on disk."""
         self.project = project
-        self.writer = Writer(self.out_dir)
-        self.renderer = make_page_renderer(project, self.writer)
+        self.site_out = SiteOutput(self.out_dir)
+        self.renderer = make_page_renderer(project, self.site_out)
         self.md = {}
 
     def rebuild(self, changed: set[Path]) -> RebuildResult:
@@ -99,7 +99,7 @@ class LiveSite:
 
     def _rebuild_articles(self, articles: list[Page | LanguageSite],
                           started: float) -> RebuildResult:
-        assert self.project is not None and self.writer is not None
+        assert self.project is not None and self.site_out is not None
         problems: list[Problem] = []
         targets: set[str] = set()
         for article in articles:
@@ -248,13 +248,13 @@ class LiveSite:
         return targets
 
     def _render(self, targets: set[str]) -> list[str]:
-        assert self.project is not None and self.writer is not None
+        assert self.project is not None and self.site_out is not None
         renderer = self.renderer
         assert renderer is not None
         pages = {f"article:{a.source}": a for s in self.project.sites.values() for a in s.articles}
         collections = {f"collection:{c.source}": c for s in self.project.sites.values()
                        for c in s.all_collections()}
-        self.writer.take_recent()
+        self.site_out.take_recent()
         for target in sorted(targets):
             if target in pages:
                 renderer.render_article(pages[target])
@@ -264,15 +264,15 @@ class LiveSite:
                 renderer.render_home(target.split(":", 1)[1])
             elif target == "site-files":
                 renderer.render_site_files()
-        touched = self.writer.take_recent()
-        self.writer.flush(touched)
+        touched = self.site_out.take_recent()
+        self.site_out.flush(touched)
         return touched
 
     def refresh_search(self) -> float:
         """Rewrite the search index of languages edited since the last call; seconds taken."""
         started = time.perf_counter()
         langs, self.pending_search = self.pending_search, set()
-        assert self.project is not None and self.writer is not None
+        assert self.project is not None and self.site_out is not None
         if not langs or not self.project.config["search.enabled"]:
             return 0.0
         from builder.search.files import build_search_files
@@ -280,8 +280,8 @@ class LiveSite:
         for lang in sorted(langs):
             files = build_search_files(self.project.sites[lang], self.project.config)
             for path, data in files.items():
-                self.writer.add(path, data, f"search index ({lang})")
-            self.writer.flush(sorted(files))
+                self.site_out.add(path, data, f"search index ({lang})")
+            self.site_out.flush(sorted(files))
         return time.perf_counter() - started
 
 

@@ -18,10 +18,10 @@ from builder.config.loader import load_config
 from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact
 from builder.model import Project
+from builder.output import SiteOutput, WriteStats, check_output_dir
 from builder.project import Progress, cache_dir, load_project, short_digest, shown_config
 from builder.search.job import SearchJob
 from builder.theme import DEFAULT_THEME_DIR
-from builder.writer import Writer, WriteStats, check_output_dir
 
 if TYPE_CHECKING:  # imported when first used: a no-op build never loads Jinja2
     from builder.render import Renderer
@@ -63,50 +63,50 @@ def build(config_path: Path, out_dir: Path, *, include_drafts: bool = False,
     timings["read"] = time.perf_counter() - started
     if project.errors:
         raise ContentError(project.problems)
-    writer = Writer(out_dir)
+    site_out = SiteOutput(out_dir)
     mark = time.perf_counter()
     try:
-        stats = _render_and_write(project, writer, timings, mark)
+        stats = _render_and_write(project, site_out, timings, mark)
     except BaseException:
-        writer.discard()  # a failed build leaves the previous site as it was
+        site_out.discard()  # a failed build leaves the previous site as it was
         raise
     _write_stamp(stamp, fingerprint)
-    pages = sum(1 for p in writer.paths() if p.endswith(".html"))
+    pages = sum(1 for p in site_out.paths() if p.endswith(".html"))
     return BuildReport(project, stats, pages, time.perf_counter() - started, timings)
 
 
-def _render_and_write(project: Project, writer: Writer, timings: dict[str, float],
+def _render_and_write(project: Project, site_out: SiteOutput, timings: dict[str, float],
                       mark: float) -> WriteStats:
     # Indexing and rendering only read the project: on a big site they run side by side,
     # and the pages are staged (written aside, not yet in place) while the indexes finish.
     with SearchJob(project) as search:
-        renderer = make_page_renderer(project, writer)
+        renderer = make_page_renderer(project, site_out)
         renderer.render_all()
-        copy_content_assets(project, writer)
+        copy_content_assets(project, site_out)
         timings["render"] = time.perf_counter() - mark
-        if not writer.problems:  # else nothing will be written: report them all at the end
-            writer.stage()
+        if not site_out.problems:  # else nothing will be written: report them all at the end
+            site_out.stage()
         timings["stage"] = time.perf_counter() - mark
         for path, data, source in search.files():
-            writer.add(path, data, source)
+            site_out.add(path, data, source)
     timings["render+search"] = time.perf_counter() - mark
-    if writer.problems:
-        raise BuildError(writer.problems)
+    if site_out.problems:
+        raise BuildError(site_out.problems)
     mark = time.perf_counter()
-    stats = writer.commit()
+    stats = site_out.commit()
     timings["write"] = time.perf_counter() - mark
     return stats
 
 
-def make_page_renderer(project: Project, writer: Writer) -> Renderer:
+def make_page_renderer(project: Project, site_out: SiteOutput) -> Renderer:
     from builder.render import Renderer
 
-    return Renderer(project.config, project.sites, writer, project.theme, build_time())
+    return Renderer(project.config, project.sites, site_out, project.theme, build_time())
 
 
-def copy_content_assets(project: Project, writer: Writer) -> None:
+def copy_content_assets(project: Project, site_out: SiteOutput) -> None:
     for asset in project.assets:
-        writer.copy(asset.out_path, asset.source, asset.source_rel)
+        site_out.copy(asset.out_path, asset.source, asset.source_rel)
 
 
 def _read(path: Path) -> str | None:

@@ -1,4 +1,4 @@
-"""Build step 5: the model → HTML pages, site files and assets, all handed to the writer.
+"""Build step 5: the model → HTML pages, site files and assets, all handed to the site output.
 
 Each `render_*` method stands alone so that an incremental rebuild can call only what changed;
 the per-language context every page shares is computed once in `__init__`, and no method
@@ -26,7 +26,7 @@ SIBLINGS_SHOWN = 8  # "more in this topic": a window around the article, not the
 FAVICON_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
 
 
-class Writer(Protocol):
+class SiteOutput(Protocol):
     def add(self, rel_path: str, data: bytes | str, source: str) -> None: ...
 
 
@@ -44,13 +44,13 @@ class Renderer:
         self,
         config: Config,
         sites: dict[str, LanguageSite],
-        writer: Writer,
+        site_out: SiteOutput,
         theme: Theme,
         build_time: datetime | None,
     ) -> None:
         self.config = config
         self.sites = sites
-        self.writer = writer
+        self.site_out = site_out
         self.theme = theme
         self.build_time = build_time
         self.base_url: str = config["site.base_url"]
@@ -156,22 +156,22 @@ class Renderer:
         self._render_root()
         self._render_404()
         if self.base_url:
-            self.writer.add(
+            self.site_out.add(
                 "sitemap.xml",
                 sitemap.sitemap_xml(self.base_url, self.sites, self.languages, self.build_time),
                 "builder:sitemap",
             )
-        self.writer.add("robots.txt", sitemap.robots_txt(self.base_url), "builder:robots")
+        self.site_out.add("robots.txt", sitemap.robots_txt(self.base_url), "builder:robots")
         cname: str = self.config["site.cname"]
         if cname:
-            self.writer.add("CNAME", cname.strip() + "\n", "config:site.cname")
-        self.writer.add(
+            self.site_out.add("CNAME", cname.strip() + "\n", "config:site.cname")
+        self.site_out.add(
             "_data/articles.json",
             sitemap.articles_manifest(self.sites, self.languages),
             "builder:manifest",
         )
         # For a server of the site that sends the policy as a header (the chat sidecar).
-        self.writer.add("_data/csp.txt", header_policy(self.csp) + "\n", "builder:csp")
+        self.site_out.add("_data/csp.txt", header_policy(self.csp) + "\n", "builder:csp")
 
     def _render_root(self) -> None:
         lang = (
@@ -211,13 +211,13 @@ class Renderer:
                 kind="404",
             )
         )
-        self.writer.add("404.html", html, "builder:404")
+        self.site_out.add("404.html", html, "builder:404")
 
     # --- assets -------------------------------------------------------------------------------
     def copy_assets(self) -> None:
         for name in sorted(self.theme.assets):
             asset = self.theme.assets[name]
-            self.writer.add(asset.output, asset.data, asset.source)
+            self.site_out.add(asset.output, asset.data, asset.source)
 
     def _register_brand_assets(self) -> dict[str, str]:
         brand: dict[str, str] = {"logo": "", "favicon": "", "favicon_type": "", "custom_css": ""}
@@ -318,7 +318,7 @@ class Renderer:
         context = self._context(
             lang, page, url, root, title, description, alternates or [], kind=name, **values
         )
-        self.writer.add(output_path(url), self._templates[name].render(context), source)
+        self.site_out.add(output_path(url), self._templates[name].render(context), source)
 
     def _lang_links(self, lang: str, equivalents: dict[str, str], root: str) -> list[dict]:
         """The language switcher: the same page where it exists, else that language's home."""

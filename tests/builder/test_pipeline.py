@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from builder.errors import BuildError, ContentError
+from builder.output import MANIFEST
 from builder.pipeline import build, build_time
 from builder.project import cache_dir, load_project
 from builder.search import job as search_job
-from builder.writer import MANIFEST
 
 CONFIG = """\
 site: {title: T}

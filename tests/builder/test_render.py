@@ -20,8 +20,8 @@ from builder.theme import Theme
 MSK = timezone(timedelta(hours=3))
 
 
-class RecordingWriter:
-    """Stands in for builder.writer.Writer: keeps what was added, refuses duplicates."""
+class RecordingOutput:
+    """Stands in for builder.output.SiteOutput: keeps what was added, refuses duplicates."""
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
@@ -149,11 +149,11 @@ def make_sites(config: Config, dated: bool = True) -> dict[str, LanguageSite]:
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> RecordingWriter:
+def built(tmp_path: Path) -> RecordingOutput:
     config = make_project(tmp_path)
-    writer = RecordingWriter()
-    Renderer(config, make_sites(config), writer, Theme(config), None).render_all()
-    return writer
+    site_out = RecordingOutput()
+    Renderer(config, make_sites(config), site_out, Theme(config), None).render_all()
+    return site_out
 
 
 class Links(HTMLParser):
@@ -176,7 +176,7 @@ def refs_of(html: str) -> list[tuple[str, str, dict[str, str | None]]]:
     return parser.refs
 
 
-def test_article_page_shows_what_a_reader_needs(built: RecordingWriter) -> None:
+def test_article_page_shows_what_a_reader_needs(built: RecordingOutput) -> None:
     html = built.text("ru/nds/deklaraciya/index.html")
     assert '<html lang="ru" data-root="../../../">' in html
     crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S)
@@ -201,13 +201,13 @@ def test_article_page_shows_what_a_reader_needs(built: RecordingWriter) -> None:
     assert "../../../ru/nds/stavki/" in related and "ru/nds/deklaraciya/" not in related
 
 
-def test_english_article_dates_and_strings(built: RecordingWriter) -> None:
+def test_english_article_dates_and_strings(built: RecordingOutput) -> None:
     html = built.text("en/nds/deklaraciya/index.html")
     assert '<time datetime="2026-11-20">November 20, 2026</time>' in html
     assert "On this page" in html and 'lang="en"' in html
 
 
-def test_head_has_canonical_hreflang_and_open_graph(built: RecordingWriter) -> None:
+def test_head_has_canonical_hreflang_and_open_graph(built: RecordingOutput) -> None:
     html = built.text("ru/nds/deklaraciya/index.html")
     assert '<link rel="canonical" href="https://help.example.com/ru/nds/deklaraciya/">' in html
     for code in ("ru", "en"):
@@ -217,7 +217,7 @@ def test_head_has_canonical_hreflang_and_open_graph(built: RecordingWriter) -> N
     assert '<meta property="og:type" content="article">' in html
 
 
-def test_titles_are_escaped(built: RecordingWriter) -> None:
+def test_titles_are_escaped(built: RecordingOutput) -> None:
     for path in (
         "ru/nds/stavki/index.html",
         "ru/nds/index.html",
@@ -229,7 +229,7 @@ def test_titles_are_escaped(built: RecordingWriter) -> None:
     assert "Ставки &lt;script&gt;alert(1)&lt;/script&gt;" in built.text("ru/nds/stavki/index.html")
 
 
-def test_every_link_is_relative_and_resolves(built: RecordingWriter) -> None:
+def test_every_link_is_relative_and_resolves(built: RecordingOutput) -> None:
     absolute_ok = ("canonical", "alternate")
     for path, data in built.files.items():
         if not path.endswith(".html") or path == "404.html":
@@ -248,7 +248,7 @@ def test_every_link_is_relative_and_resolves(built: RecordingWriter) -> None:
 
 
 def test_home_lists_collections_with_nested_counts_and_recent_articles(
-    built: RecordingWriter,
+    built: RecordingOutput,
 ) -> None:
     html = built.text("ru/index.html")
     assert 'class="search-form search-form--big"' in html
@@ -262,13 +262,14 @@ def test_home_lists_collections_with_nested_counts_and_recent_articles(
 
 def test_home_hides_recent_articles_without_git_dates(tmp_path: Path) -> None:
     config = make_project(tmp_path)
-    writer = RecordingWriter()
-    Renderer(config, make_sites(config, dated=False), writer, Theme(config), None).render_home("ru")
-    assert list(writer.files) == ["ru/index.html"]
-    assert "recent-title" not in writer.text("ru/index.html")
+    site_out = RecordingOutput()
+    renderer = Renderer(config, make_sites(config, dated=False), site_out, Theme(config), None)
+    renderer.render_home("ru")
+    assert list(site_out.files) == ["ru/index.html"]
+    assert "recent-title" not in site_out.text("ru/index.html")
 
 
-def test_collection_page_has_sections_and_ordered_articles(built: RecordingWriter) -> None:
+def test_collection_page_has_sections_and_ordered_articles(built: RecordingOutput) -> None:
     html = built.text("ru/nds/index.html")
     assert re.findall(r'article-row-title">([^<]+)<', html) == [
         "Как подать декларацию",
@@ -281,7 +282,7 @@ def test_collection_page_has_sections_and_ordered_articles(built: RecordingWrite
     assert crumbs is not None and "../../../ru/nds/" in crumbs.group(0)
 
 
-def test_every_page_has_a_header_search_form_to_its_language(built: RecordingWriter) -> None:
+def test_every_page_has_a_header_search_form_to_its_language(built: RecordingOutput) -> None:
     for path in (
         "ru/index.html",
         "ru/nds/index.html",
@@ -298,13 +299,13 @@ def test_every_page_has_a_header_search_form_to_its_language(built: RecordingWri
     assert 'id="search-page"' in search and '<meta name="robots" content="noindex">' in search
 
 
-def test_language_switcher_links_to_the_translation(built: RecordingWriter) -> None:
+def test_language_switcher_links_to_the_translation(built: RecordingOutput) -> None:
     html = built.text("en/oplata/schet/index.html")
     assert 'href="../../../ru/oplata/schet/" hreflang="ru" lang="ru" data-lang-link="ru"' in html
     assert 'data-lang-link="en" aria-current="true"' in html
 
 
-def test_site_files(built: RecordingWriter) -> None:
+def test_site_files(built: RecordingOutput) -> None:
     sitemap = built.text("sitemap.xml")
     assert "<loc>https://help.example.com/ru/nds/deklaraciya/</loc>" in sitemap
     assert (
@@ -338,16 +339,16 @@ def test_site_files(built: RecordingWriter) -> None:
 
 def test_without_base_url_no_canonical_and_no_sitemap(tmp_path: Path) -> None:
     config = make_project(tmp_path, base_url="")
-    writer = RecordingWriter()
-    Renderer(config, make_sites(config), writer, Theme(config), None).render_all()
-    assert "sitemap.xml" not in writer.files
-    assert "Sitemap:" not in writer.text("robots.txt")
-    html = writer.text("ru/nds/deklaraciya/index.html")
+    site_out = RecordingOutput()
+    Renderer(config, make_sites(config), site_out, Theme(config), None).render_all()
+    assert "sitemap.xml" not in site_out.files
+    assert "Sitemap:" not in site_out.text("robots.txt")
+    html = site_out.text("ru/nds/deklaraciya/index.html")
     assert 'rel="canonical"' not in html and "og:url" not in html
     assert '<link rel="alternate" hreflang="en" href="../../../en/nds/deklaraciya/">' in html
 
 
-def test_assets_are_hashed_and_linked(built: RecordingWriter) -> None:
+def test_assets_are_hashed_and_linked(built: RecordingOutput) -> None:
     html = built.text("ru/nds/index.html")
     css = re.search(r'href="\.\./\.\./(assets/css/site\.[0-9a-f]{8}\.css)"', html)
     highlight = re.search(r'href="\.\./\.\./(assets/css/highlight\.[0-9a-f]{8}\.css)"', html)
@@ -365,24 +366,24 @@ def test_project_partials_plug_into_articles_and_chat_scripts(tmp_path: Path) ->
     partials.mkdir(parents=True)
     (partials / "feedback.html").write_text("<p data-rate>{{ article.id }}</p>", encoding="utf-8")
     (partials / "chat_scripts.html").write_text("<script data-chat></script>", encoding="utf-8")
-    writer = RecordingWriter()
-    renderer = Renderer(config, make_sites(config), writer, Theme(config), None)
+    site_out = RecordingOutput()
+    renderer = Renderer(config, make_sites(config), site_out, Theme(config), None)
     site = renderer.sites["ru"]
     renderer.render_article(site.articles[0])
     renderer.render_collection(site.collections[0])
-    article = writer.text("ru/nds/deklaraciya/index.html")
+    article = site_out.text("ru/nds/deklaraciya/index.html")
     assert "<p data-rate>nds/deklaraciya</p>" in article
     assert "<script data-chat></script>" in article
-    assert "data-chat" in writer.text("ru/nds/index.html")
+    assert "data-chat" in site_out.text("ru/nds/index.html")
 
 
-def test_no_chat_scripts_without_chat_url(built: RecordingWriter) -> None:
+def test_no_chat_scripts_without_chat_url(built: RecordingOutput) -> None:
     assert "data-chat" not in built.text("ru/nds/deklaraciya/index.html")
 
 
-def test_output_is_byte_identical(tmp_path: Path, built: RecordingWriter) -> None:
+def test_output_is_byte_identical(tmp_path: Path, built: RecordingOutput) -> None:
     config = make_project(tmp_path / "again")
-    again = RecordingWriter()
+    again = RecordingOutput()
     Renderer(config, make_sites(config), again, Theme(config), None).render_all()
     assert again.files == built.files
 
@@ -390,10 +391,10 @@ def test_output_is_byte_identical(tmp_path: Path, built: RecordingWriter) -> Non
 def test_rendering_is_fast(tmp_path: Path) -> None:
     config = make_project(tmp_path)
     sites = make_sites(config)
-    renderer = Renderer(config, sites, RecordingWriter(), Theme(config), None)
+    renderer = Renderer(config, sites, RecordingOutput(), Theme(config), None)
     article = sites["ru"].articles[0]
     renderer.render_article(article)  # warm up
-    renderer.writer = RecordingWriter()
+    renderer.site_out = RecordingOutput()
     rounds = 200
     started = time.perf_counter()
     for index in range(rounds):
@@ -414,11 +415,11 @@ def test_custom_css_comes_after_the_theme_and_favicon_is_its_own(tmp_path: Path)
     )
     (tmp_path / "config.yml").write_text(text, encoding="utf-8")
     config = load_config(tmp_path / "config.yml")
-    writer = RecordingWriter()
-    renderer = Renderer(config, make_sites(config), writer, Theme(config), None)
+    site_out = RecordingOutput()
+    renderer = Renderer(config, make_sites(config), site_out, Theme(config), None)
     renderer.render_home("en")
     renderer.copy_assets()
-    html = writer.text("en/index.html")
+    html = site_out.text("en/index.html")
     theme_css = html.index("assets/css/site.")
     brand_colours = html.index("--brand-primary")
     custom = html.index("assets/brand/custom.")
@@ -428,8 +429,9 @@ def test_custom_css_comes_after_the_theme_and_favicon_is_its_own(tmp_path: Path)
         r'type="image/png">',
         html,
     )
-    assert any(p.startswith("assets/brand/custom.") for p in writer.files)
-    assert writer.sources[next(p for p in writer.files if "favicon" in p)] == "config:brand.favicon"
+    assert any(p.startswith("assets/brand/custom.") for p in site_out.files)
+    favicon = next(p for p in site_out.files if "favicon" in p)
+    assert site_out.sources[favicon] == "config:brand.favicon"
     assert 'href="https://example.com/privacy">Privacy</a>' in html  # footer link, in English
 
 

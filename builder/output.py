@@ -1,7 +1,7 @@
 """The one way output reaches the disk.
 
 Everything the build produces is added here first; nothing is written until the whole build
-succeeded, so a failed build leaves the previous site intact. The writer refuses paths outside
+succeeded, so a failed build leaves the previous site intact. It refuses paths outside
 the output folder and two sources for one path, writes only files whose bytes changed (a hash
 manifest remembers the last build) and removes files the previous build wrote but this one
 did not.
@@ -49,7 +49,7 @@ class OutputError(ValueError):
 
 
 @dataclass
-class Writer:
+class SiteOutput:
     out_dir: Path
     problems: list[Problem] = field(default_factory=list)
     _entries: dict[str, _Entry] = field(default_factory=dict)
@@ -57,7 +57,7 @@ class Writer:
     _recent: list[str] = field(default_factory=list)  # added since the last take_recent()
     _safe_dirs: set[str] = field(default_factory=set)  # folders known to resolve inside out_dir
     _staged: dict[str, _Staged] = field(default_factory=dict)
-    _made_dirs: set[str] = field(default_factory=set)  # folders created by this writer
+    _made_dirs: set[str] = field(default_factory=set)  # folders this output created
 
     def __post_init__(self) -> None:
         self.out_dir = self.out_dir.resolve()
@@ -111,7 +111,7 @@ class Writer:
                                                     f"{rel_path!r}"))
             return None
         if key == MANIFEST:
-            self.problems.append(Problem(source, 0, f"{MANIFEST} is reserved for the writer"))
+            self.problems.append(Problem(source, 0, f"{MANIFEST} is reserved for the build"))
             return None
         previous = self._entries.get(key)
         if previous is not None and previous.source != source:
