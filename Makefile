@@ -46,12 +46,13 @@ serve: install
 check: install
 	$(BIN)/python build.py check
 
-test: test-deps
-	$(BIN)/ruff check builder chat_server tests bench build.py
+test: test-deps lint
 	$(BIN)/python -m pytest
 
+# ruff over everything, mypy (strict, see pyproject.toml) over the two packages.
 lint: install
 	$(BIN)/ruff check builder chat_server tests bench build.py
+	$(BIN)/mypy
 
 docs: install
 	$(BIN)/python build.py config-reference > docs/configuration.md

@@ -86,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
-    return args.out if args.out is not None else args.config.parent / "site"
+    out: Path = args.out if args.out is not None else args.config.parent / "site"
+    return out
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -320,9 +320,10 @@ class Renderer:
         )
         self.site_out.add(output_path(url), self._templates[name].render(context), source)
 
-    def _lang_links(self, lang: str, equivalents: dict[str, str], root: str) -> list[dict]:
+    def _lang_links(self, lang: str, equivalents: dict[str, str],
+                    root: str) -> list[dict[str, object]]:
         """The language switcher: the same page where it exists, else that language's home."""
-        links = []
+        links: list[dict[str, object]] = []
         for code in self.languages:
             target = equivalents.get(code) or self._common[code]["home_url"]
             links.append({"lang": code, "href": relative(root, target), "current": code == lang})

@@ -154,7 +154,8 @@ def _first_build(live: LiveSite) -> None:
         _print_problems(exc.problems)
         print(f"{exc}: fix them and save; serving the previous site meanwhile", flush=True)
         return
-    _print_problems(report.project.warnings)
+    if report.project is not None:  # None: nothing changed, nothing new to warn about
+        _print_problems(report.project.warnings)
     print(f"built {report.pages} pages in {report.seconds:.2f} s", flush=True)
 
 

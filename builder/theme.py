@@ -157,11 +157,11 @@ class Theme:
     def _allowed(self, path: Path) -> bool:
         """False (with an error, once) for a project theme file leading outside the project;
         the default theme ships with the builder and is always allowed."""
-        if path.is_relative_to(self.default_dir) or self._files.escape(path) is None:
+        target = None if path.is_relative_to(self.default_dir) else self._files.escape(path)
+        if target is None:
             return True
         if path not in self._refused:
             self._refused.add(path)
-            target = self._files.escape(path)
             self.problems.append(Problem(self._display(path), 1, outside_message(target)))
         return False
 

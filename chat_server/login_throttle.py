@@ -32,7 +32,7 @@ def wait_after(tries: int) -> float:
     """Seconds before the next try, after `tries` tries without the right password."""
     if tries < FREE_TRIES:
         return 0.0
-    return min(MAX_WAIT, FIRST_WAIT * 2 ** (tries - FREE_TRIES))
+    return float(min(MAX_WAIT, FIRST_WAIT * 2 ** (tries - FREE_TRIES)))
 
 
 class Throttle(Protocol):

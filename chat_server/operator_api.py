@@ -15,7 +15,8 @@ from chat_server.store.base import INBOX_VIEWS
 
 
 def _chat(request: Request) -> Chat:
-    return request.app.state.chat
+    chat: Chat = request.app.state.chat
+    return chat
 
 
 def _int(value: str | None, default: int = 0) -> int:

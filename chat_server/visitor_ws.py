@@ -84,7 +84,8 @@ async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> R
     """A reader seen before, or a logged-in user of the host product, is read from the store
     (and what the hello says is saved); anyone else gets an id and a token but no row."""
     store, settings = chat.store, chat.settings
-    lang = hello.get("lang") if hello.get("lang") in settings.languages else (
+    asked = hello.get("lang")
+    lang = asked if isinstance(asked, str) and asked in settings.languages else (
         settings.languages[0])
     user_id = hello.get("user_id")
     changes = _hello_changes(hello, verified=bool(user_id))

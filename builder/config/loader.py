@@ -39,7 +39,8 @@ class Config:
 
     @property
     def languages(self) -> tuple[str, ...]:
-        return self.values["languages"]
+        languages: tuple[str, ...] = self.values["languages"]
+        return languages
 
     @property
     def default_language(self) -> str:

@@ -38,7 +38,7 @@ class NodeSearch:
             encoding="utf-8",
         )
 
-    def call(self, command: dict[str, Any]) -> Any:
+    def call(self, command: dict[str, Any]) -> Any:  # any JSON value, as the command gives
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.write(json.dumps(command, ensure_ascii=False) + "\n")
         self._proc.stdin.flush()
@@ -50,11 +50,17 @@ class NodeSearch:
             raise SearchRunnerError(answer["error"])
         return answer
 
+    def _call_for_object(self, command: dict[str, Any]) -> dict[str, Any]:
+        answer = self.call(command)
+        if not isinstance(answer, dict):
+            raise SearchRunnerError(f"the node search runner answered {str(answer)[:80]}")
+        return answer
+
     def load(self, search_dir: Path, body: bool = True) -> dict[str, Any]:
-        return self.call({"cmd": "load", "dir": str(search_dir), "body": body})
+        return self._call_for_object({"cmd": "load", "dir": str(search_dir), "body": body})
 
     def search(self, query: str, **options: Any) -> dict[str, Any]:
-        return self.call({"cmd": "search", "q": query, **options})
+        return self._call_for_object({"cmd": "search", "q": query, **options})
 
     def close(self) -> None:
         if self._proc.stdin:

@@ -101,7 +101,7 @@ BIG_FILE = 1 << 20
 
 
 def _with_compressed(files: dict[str, bytes]) -> dict[str, bytes]:
-    import brotli  # type: ignore[import-not-found]
+    import brotli
 
     out = dict(files)
     for name, data in files.items():

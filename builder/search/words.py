@@ -77,7 +77,7 @@ def tokenize(text: str) -> list[str]:
 def stem(word: str) -> str:
     """Stem one normalised token; cached because a corpus repeats its words a lot."""
     if _CYRILLIC_WORD.fullmatch(word):
-        return _RU_STEMMER.stemWord(word)
+        return str(_RU_STEMMER.stemWord(word))
     if _LATIN_WORD.fullmatch(word):
         return porter_stem(word)
     return word

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chat_server.store.base import Record
-from chat_server.store.rows import now_ms, to_record
+from chat_server.store.rows import inserted_id, now_ms, to_record
 from chat_server.store.schema import attachments, conversations, messages, visitors
 
 T = TypeVar("T")
@@ -223,7 +223,7 @@ def _start(conn: Connection, visitor_id: str, client_id: str, body: str,
         result = conn.execute(conversations.insert().values(
             visitor_id=visitor_id, status="open", created_at=stamp, updated_at=stamp,
             **fields))
-        message = _insert_message(conn, result.inserted_primary_key[0], visitor_id, body,
+        message = _insert_message(conn, inserted_id(result), visitor_id, body,
                                   client_id, stamp)
         created = True
     conversation = _first(conn, select(conversations).where(
@@ -238,7 +238,7 @@ def _insert_message(conn: Connection, conversation_id: int, visitor_id: str, bod
     fields = {"conversation_id": conversation_id, "author_kind": "visitor",
               "author_id": visitor_id, "internal": False, "body": body,
               "client_id": client_id, "created_at": stamp, "attachment_id": None}
-    message_id = conn.execute(messages.insert().values(**fields)).inserted_primary_key[0]
+    message_id = inserted_id(conn.execute(messages.insert().values(**fields)))
     conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(
         last_author="visitor", last_message_id=message_id))
     return {**fields, "id": message_id}

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat_server.store.base import DuplicateError, Record
-from chat_server.store.rows import JSON_FIELDS, now_ms
+from chat_server.store.rows import JSON_FIELDS, inserted_id, now_ms
 from chat_server.store.schema import operators, visitors
 from chat_server.store.sessions import end_sessions_of
 
@@ -38,7 +38,7 @@ class PeopleQueries:
             created_at=now_ms())
         try:
             new_id = await self._transaction(
-                lambda conn: conn.execute(query).inserted_primary_key[0])
+                lambda conn: inserted_id(conn.execute(query)))
         except IntegrityError as exc:
             raise DuplicateError(f"an operator with email {email!r} exists") from exc
         found = await self.get_operator(new_id)

@@ -6,6 +6,8 @@ import json
 import time
 from typing import Any
 
+from sqlalchemy import CursorResult
+
 from chat_server.store.base import Record
 
 JSON_FIELDS = ("attributes", "context")
@@ -13,6 +15,13 @@ JSON_FIELDS = ("attributes", "context")
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key an INSERT made (every table here has an integer id)."""
+    key = result.inserted_primary_key
+    assert key is not None, "not an INSERT"
+    return int(key[0])
 
 
 def to_record(row: Any) -> Record:

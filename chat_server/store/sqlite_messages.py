@@ -37,6 +37,7 @@ def post(conn: Connection, fields: dict[str, Any], cache: ConversationCache
     """Insert `fields` as a message; (message, created, the conversation after it). A resend
     of a client id returns the original. LookupError when there is no such conversation."""
     raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)  # this module is the SQLite fast path
     conversation_id = fields["conversation_id"]
     # No RETURNING: in SQLite it costs more than rowcount, lastrowid and one SELECT.
     try:
@@ -60,8 +61,9 @@ def post(conn: Connection, fields: dict[str, Any], cache: ConversationCache
     if cached is not None:  # the row is what it was plus what this write set
         conversation = {**cached, **changes}
     else:
-        conversation = _row(raw, CONVERSATION, (conversation_id,))
-        assert conversation is not None  # the insert proved it exists, and nothing deletes
+        found = _row(raw, CONVERSATION, (conversation_id,))
+        assert found is not None  # the insert proved it exists, and nothing deletes
+        conversation = found
     cache.put(conversation)
     return {**fields, "id": new_id}, True, conversation
 
