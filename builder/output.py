@@ -96,7 +96,10 @@ class SiteOutput:
         entry = self._entries.get(rel_path)
         if entry is None:
             return None
-        return entry.data if entry.data is not None else entry.path.read_bytes()  # type: ignore[union-attr]
+        if entry.data is not None:
+            return entry.data
+        assert entry.path is not None  # an entry holds its bytes or the file to copy
+        return entry.path.read_bytes()
 
     def _check(self, rel_path: str, source: str) -> str | None:
         """Normalised key, or None (with a problem) for a path we must not write."""

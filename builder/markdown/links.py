@@ -15,10 +15,14 @@ import os
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from builder.errors import Problem
 from builder.urls import relative, root_of
+
+if TYPE_CHECKING:  # the renderer imports the model, which imports this module
+    from builder.markdown.renderer import LinkRef
 
 
 @dataclass(frozen=True)
@@ -64,9 +68,8 @@ class LinkResolver:
     # reused only while all of these still resolve the same way.
     resolved: dict[str, str | None] = field(default_factory=dict)
 
-    def __call__(self, ref: object) -> str | None:
-        href: str = ref.href  # type: ignore[attr-defined]
-        line: int = ref.line  # type: ignore[attr-defined]
+    def __call__(self, ref: LinkRef) -> str | None:
+        href, line = ref.href, ref.line
         path_part, hash_mark, anchor = href.partition("#")
         path_part, _, query = path_part.partition("?")
         if not path_part:
