@@ -11,7 +11,6 @@ from typing import Any, Protocol
 Record = dict[str, Any]
 
 INBOX_VIEWS = ("unassigned", "mine", "open", "closed", "all")
-RATINGS = ("happy", "neutral", "sad")
 
 
 class DuplicateError(ValueError):
@@ -50,16 +49,6 @@ class Store(Protocol):
     async def start_conversation(
         self, visitor_id: str, client_id: str, body: str, **fields: Any
     ) -> tuple[Record, Record, bool]: ...
-    async def add_message(
-        self,
-        conversation_id: int,
-        author_kind: str,
-        author_id: str,
-        body: str,
-        client_id: str | None = None,
-        internal: bool = False,
-        attachment_id: str | None = None,
-    ) -> tuple[Record, bool]: ...
     async def post_message(
         self,
         conversation_id: int,

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat_server.store.base import Record
+from chat_server.store.queries import Queries
 from chat_server.store.schema import failed_searches, ratings
 
 MAX_PAGES_KEPT = 20  # enough for a writer to see where people search from
 T = TypeVar("T")
 
 
-class FeedbackQueries:
-    async def _transaction(self, write: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _one(self, query: Any) -> Record | None:
-        raise NotImplementedError
-
-    async def _all(self, query: Any) -> list[Record]:
-        raise NotImplementedError
-
+class FeedbackQueries(Queries):
     async def rate(
         self, article_id: str, lang: str, reader_id: str, rating: str, commit: str
     ) -> Record:

@@ -9,36 +9,21 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chat_server.store.base import Record
+from chat_server.store.queries import Queries
 from chat_server.store.rows import inserted_id, now_ms, to_record
 from chat_server.store.schema import attachments, conversations, messages, visitors
 
 T = TypeVar("T")
 
 
-class MessageQueries:
-    engine: AsyncEngine
-    is_sqlite: bool
-
-    async def _transaction(self, write: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _one(self, query: Any) -> Record | None:
-        raise NotImplementedError
-
-    async def _all(self, query: Any) -> list[Record]:
-        raise NotImplementedError
-
-    async def _post_sqlite(self, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
-        raise NotImplementedError
+class MessageQueries(Queries):
 
     async def start_conversation(
         self, visitor_id: str, client_id: str, body: str, **fields: Any
@@ -56,21 +41,6 @@ class MessageQueries:
         conversation = await self.get_conversation(existing["conversation_id"])
         assert conversation is not None
         return conversation, existing, False
-
-    async def add_message(
-        self,
-        conversation_id: int,
-        author_kind: str,
-        author_id: str,
-        body: str,
-        client_id: str | None = None,
-        internal: bool = False,
-        attachment_id: str | None = None,
-    ) -> tuple[Record, bool]:
-        """Append a message (idempotent by client id); returns (message, created)."""
-        message, created, _conversation = await self.post_message(
-            conversation_id, author_kind, author_id, body, client_id, internal, attachment_id)
-        return message, created
 
     async def post_message(
         self,
@@ -185,7 +155,7 @@ class MessageQueries:
 
 # --- writes: functions of a sync connection, inside the caller's transaction ---------------
 def post_core(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
-    """store/sqlite_messages.py's `post` for PostgreSQL, where several processes write."""
+    """store/sqlite/messages.py's `post` for PostgreSQL, where several processes write."""
     conversation_id = fields["conversation_id"]
     where = conversations.c.id == conversation_id
     # Lock the conversation's row first: its messages then get ids in commit order and

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
 from chat_server.store.base import DuplicateError, Record
+from chat_server.store.queries import Queries
 from chat_server.store.rows import JSON_FIELDS, inserted_id, now_ms
 from chat_server.store.schema import operators, visitors
 from chat_server.store.sessions import end_sessions_of
@@ -18,16 +18,7 @@ from chat_server.store.sessions import end_sessions_of
 T = TypeVar("T")
 
 
-class PeopleQueries:
-    async def _transaction(self, write: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _one(self, query: Any) -> Record | None:
-        raise NotImplementedError
-
-    async def _all(self, query: Any) -> list[Record]:
-        raise NotImplementedError
-
+class PeopleQueries(Queries):
     # --- operators -----------------------------------------------------------------------
     async def add_operator(
         self, email: str, name: str, password_hash: str, groups: tuple[str, ...] = ()

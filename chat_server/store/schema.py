@@ -2,6 +2,12 @@
 
 Times are integer milliseconds since the epoch: both databases sort and compare them the same
 way, with no time zone conversions between drivers.
+
+Every write is one SQLAlchemy Core function for both databases, except one: posting a
+message (a row in chat_messages plus its conversation's last_* columns) is written twice,
+as raw SQL on the plain sqlite3 driver for SQLite (store/sqlite/messages.py, the hot path)
+and in Core for PostgreSQL (store/messages.py, `post_core`). A change to either table's
+columns must change both; tests/chat/store runs every query test on both databases.
 """
 
 from __future__ import annotations

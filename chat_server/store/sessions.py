@@ -7,12 +7,12 @@ disabled or their password changes (store/people.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, delete, select, update
 
 from chat_server.store.base import Record
+from chat_server.store.queries import Queries
 from chat_server.store.rows import now_ms
 from chat_server.store.schema import operator_sessions, operators
 
@@ -20,16 +20,7 @@ T = TypeVar("T")
 sessions = operator_sessions.c
 
 
-class SessionQueries:
-    async def _transaction(self, write: Callable[[Connection], T]) -> T:
-        raise NotImplementedError
-
-    async def _one(self, query: Any) -> Record | None:
-        raise NotImplementedError
-
-    async def _all(self, query: Any) -> list[Record]:
-        raise NotImplementedError
-
+class SessionQueries(Queries):
     async def add_session(self, session_hash: str, operator_id: int, expires_at: int) -> None:
         stamp = now_ms()
         insert = operator_sessions.insert().values(

@@ -1,103 +1,24 @@
-"""The store on SQLAlchemy 2 Core: SQLite (aiosqlite, one writer thread) or PostgreSQL (asyncpg).
+"""The store on SQLAlchemy 2 Core: SQLite (aiosqlite, one committer) or PostgreSQL (asyncpg).
 
-Every write runs in a transaction that is committed before the method returns, so a caller
-that acknowledges or broadcasts after `await` only ever announces durable data. Writes are
-functions of a sync connection handed to `_transaction`: on SQLite the writer thread
-group-commits them (store/writer.py); on PostgreSQL, which has many writers, each runs in its
-own transaction on the async engine through `run_sync`.
+The queries live in groups by what they are about (people, sessions, feedback, messages),
+each on the shared base in store/queries.py; this class joins them and adds the schema's
+migrations.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-
-from chat_server.store import migrations, sqlite, sqlite_messages
-from chat_server.store.base import Record
-from chat_server.store.conversation_cache import ConversationCache
+from chat_server.store import migrations
 from chat_server.store.feedback import FeedbackQueries
 from chat_server.store.messages import MessageQueries
 from chat_server.store.people import PeopleQueries
-from chat_server.store.rows import to_record
 from chat_server.store.sessions import SessionQueries
-from chat_server.store.writer import SqliteWriter
-
-T = TypeVar("T")
-
-
-def async_url(url: str) -> str:
-    """Pick the async driver for a plain `sqlite:///` or `postgresql://` URL."""
-    parsed = make_url(url)
-    driver = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg",
-              "postgres": "postgresql+asyncpg"}.get(parsed.drivername, parsed.drivername)
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 class SqlStore(PeopleQueries, SessionQueries, FeedbackQueries, MessageQueries):
-    def __init__(self, url: str, schema: str | None = None) -> None:
-        parsed = make_url(async_url(url))
-        # sqlite:///chat.db?synchronous=normal trades power-loss durability of the last
-        # commits for speed; a killed process still loses nothing in WAL mode.
-        synchronous = str(parsed.query.get("synchronous", "full")).upper()
-        if synchronous not in sqlite.SYNCHRONOUS:
-            raise ValueError("synchronous must be full, normal or extra")
-        self.url = parsed.difference_update_query(["synchronous"]).render_as_string(
-            hide_password=False)
-        connect_args: dict[str, Any] = {}
-        self.is_sqlite = self.url.startswith("sqlite")
-        if schema and not self.is_sqlite:
-            # A PostgreSQL schema per deployment (or per test run) through search_path.
-            connect_args["server_settings"] = {"search_path": schema}
-        self.engine: AsyncEngine = create_async_engine(self.url, connect_args=connect_args)
-        self._writer: SqliteWriter | None = None
-        self._conversations = ConversationCache()
-        if self.is_sqlite:
-            sqlite.set_reader_pragmas(self.engine, synchronous)
-            # SQLite has one writer per file: one writer writes, the engine only reads.
-            self._writer = SqliteWriter(sqlite.writer_engine(self.url, synchronous),
-                                        on_failure=self._conversations.clear)
-
-    async def _transaction(self, write: Callable[[Connection], T]) -> T:
-        """`write(connection)` in a transaction, committed before this returns."""
-        if self._writer is not None:
-            return await self._writer.run(functools.partial(_forgetting, self._conversations,
-                                                            write))
-        async with self.engine.begin() as conn:
-            return await conn.run_sync(write)
-
-    async def _post_sqlite(self, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
-        """A message's write on SQLite (store/sqlite_messages.py), with the rows cache."""
-        assert self._writer is not None
-        return await self._writer.run(functools.partial(
-            sqlite_messages.post, fields=fields, cache=self._conversations))
-
     async def migrate(self) -> list[int]:
         return await self._transaction(migrations.migrate)
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await self._writer.close()
+        if self._committer is not None:
+            await self._committer.close()
         await self.engine.dispose()
-
-    async def _one(self, query: Any) -> Record | None:
-        async with self.engine.connect() as conn:
-            row = (await conn.execute(query)).mappings().first()
-        return to_record(row) if row else None
-
-    async def _all(self, query: Any) -> list[Record]:
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        return [to_record(r) for r in rows]
-
-
-def _forgetting(cache: ConversationCache, write: Callable[[Connection], T],
-                conn: Connection) -> T:
-    """Any write but a message's may change a conversation's row: forget them all, in the
-    batch's order, so a message after it in the same batch reads the row again."""
-    cache.clear()
-    return write(conn)

@@ -1,9 +1,9 @@
 """A message's write on SQLite in plain SQL: the one write on the chat's hot path.
 
-It runs in the writer's batch (store/writer.py), inside its transaction, on the sqlite3
+It runs in the committer's batch (store/sqlite/committer.py), inside its transaction, on the sqlite3
 connection itself: an INSERT and an UPDATE, with no SQLAlchemy compilation per message.
 The conversation's row comes back from a SELECT, or from the cache of what this process's
-own message writes left in it (store/conversation_cache.py). The same write for PostgreSQL,
+own message writes left in it (store/sqlite/conversation_cache.py). The same write for PostgreSQL,
 in SQLAlchemy Core, is `post_core` in store/messages.py; the store's tests run both.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from chat_server.store.base import Record
-from chat_server.store.conversation_cache import ConversationCache
 from chat_server.store.rows import decode_fields
+from chat_server.store.sqlite.conversation_cache import ConversationCache
 
 INSERT = (
     "INSERT INTO chat_messages (conversation_id, author_kind, author_id, internal, body,"

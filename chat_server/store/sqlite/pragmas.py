@@ -1,7 +1,7 @@
 """How the store opens SQLite: pragmas for every connection, and the writer's engine.
 
-Readers use the async engine (aiosqlite); all writes go through one `SqliteWriter` with a
-plain sqlite3 connection of its own (store/writer.py).
+Readers use the async engine (aiosqlite); all writes go through one `Committer` with a
+plain sqlite3 connection of its own (store/sqlite/committer.py).
 """
 
 from __future__ import annotations

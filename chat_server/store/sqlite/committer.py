@@ -1,4 +1,4 @@
-"""The SQLite writer: every write of the store, group-committed on one connection.
+"""The SQLite committer: every write of the store, group-committed on one connection.
 
 SQLite has one writer per file and every commit is a disk sync, so at chat rates most of a
 write's cost is the transaction. Writes queue here; what the event loop's callbacks queued
@@ -35,16 +35,16 @@ Write = Callable[[Connection], Any]
 Outcome = tuple[bool, Any]  # (succeeded, value or exception)
 
 
-class WriterClosed(RuntimeError):
+class CommitterClosed(RuntimeError):
     """A write arrived after the store was closed."""
 
 
-class SqliteWriter:
+class Committer:
     """Runs `write(connection)` callables in group commits; see the module docstring."""
 
     def __init__(self, engine: Engine, on_failure: Callable[[], None] = lambda: None) -> None:
         # The engine must begin transactions with BEGIN IMMEDIATE and leave the driver in
-        # autocommit mode (see store/sqlite.py), so that savepoints nest inside the batch.
+        # autocommit mode (see store/sqlite/pragmas.py), so that savepoints nest inside the batch.
         self._engine = engine
         self._on_failure = on_failure  # told when a batch was rolled back
         self._conn: Connection | None = None
@@ -56,7 +56,7 @@ class SqliteWriter:
     async def run(self, write: Callable[[Connection], T]) -> T:
         """`write(connection)`'s result once its batch is committed; its error otherwise."""
         if self._closed:
-            raise WriterClosed("the store is closed")
+            raise CommitterClosed("the store is closed")
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from chat_server.store.sqlite import writer_engine
-from chat_server.store.writer import SqliteWriter, WriterClosed
+from chat_server.store.sqlite.committer import Committer, CommitterClosed
+from chat_server.store.sqlite.pragmas import writer_engine
 
 
 @pytest.fixture
-async def writer(tmp_path: Path) -> AsyncIterator[SqliteWriter]:
-    made = SqliteWriter(writer_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", "FULL"))
+async def writer(tmp_path: Path) -> AsyncIterator[Committer]:
+    made = Committer(writer_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}", "FULL"))
     await made.run(lambda conn: conn.execute(text(
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")))
     await made.run(lambda conn: conn.execute(text(
@@ -44,7 +44,7 @@ def insert(body: str, note_id: int | None = None) -> Callable[[Connection], int]
 
 
 async def test_a_write_is_committed_before_its_caller_hears_back(
-        writer: SqliteWriter, tmp_path: Path) -> None:
+        writer: Committer, tmp_path: Path) -> None:
     seen_inside: list[int] = []
 
     def write(conn: Connection) -> int:
@@ -57,7 +57,7 @@ async def test_a_write_is_committed_before_its_caller_hears_back(
     assert new_id == 1 and count(tmp_path) == 1
 
 
-async def test_writes_that_arrive_together_share_one_commit(writer: SqliteWriter) -> None:
+async def test_writes_that_arrive_together_share_one_commit(writer: Committer) -> None:
     def write(conn: Connection) -> int:
         conn.execute(text("INSERT INTO notes (body) VALUES ('x')"))
         # The batch's transaction: the same object for every write committed with it.
@@ -67,7 +67,7 @@ async def test_writes_that_arrive_together_share_one_commit(writer: SqliteWriter
     assert len(set(transactions)) < 5
 
 
-async def test_a_failing_write_is_undone_alone(writer: SqliteWriter, tmp_path: Path) -> None:
+async def test_a_failing_write_is_undone_alone(writer: Committer, tmp_path: Path) -> None:
     def half_then_fail(conn: Connection) -> None:
         insert("undone")(conn)
         raise ValueError("changed my mind")
@@ -84,7 +84,7 @@ async def test_a_failing_write_is_undone_alone(writer: SqliteWriter, tmp_path: P
 
 
 async def test_a_failed_commit_fails_the_whole_batch_and_the_next_one_works(
-        writer: SqliteWriter, tmp_path: Path) -> None:
+        writer: Committer, tmp_path: Path) -> None:
     def orphan(conn: Connection) -> None:
         # A deferred foreign key is checked at COMMIT: a real failure of the commit itself.
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
@@ -99,7 +99,7 @@ async def test_a_failed_commit_fails_the_whole_batch_and_the_next_one_works(
 
 
 async def test_close_commits_what_is_queued_then_refuses(tmp_path: Path) -> None:
-    writer = SqliteWriter(writer_engine(f"sqlite:///{tmp_path / 'w.db'}", "FULL"))
+    writer = Committer(writer_engine(f"sqlite:///{tmp_path / 'w.db'}", "FULL"))
     await writer.run(lambda conn: conn.execute(text(
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")))
     queued = [asyncio.create_task(writer.run(insert(f"n{n}"))) for n in range(20)]
@@ -107,12 +107,12 @@ async def test_close_commits_what_is_queued_then_refuses(tmp_path: Path) -> None
     await writer.close()
     assert sorted(await asyncio.gather(*queued)) == list(range(1, 21))
     assert count(tmp_path) == 20
-    with pytest.raises(WriterClosed):
+    with pytest.raises(CommitterClosed):
         await writer.run(insert("late"))
 
 
 async def test_a_cancelled_caller_does_not_undo_the_write(
-        writer: SqliteWriter, tmp_path: Path) -> None:
+        writer: Committer, tmp_path: Path) -> None:
     task = asyncio.create_task(writer.run(insert("kept")))
     await asyncio.sleep(0)
     task.cancel()

@@ -38,10 +38,12 @@ async def test_messages_resume_after_id_and_hide_notes(store: Store) -> None:
     await store.ensure_visitor("v2")
     op = await store.add_operator("op@example.com", "Op", "hash")
     conv, first, _ = await store.start_conversation("v2", "a", "one")
-    reply, created = await store.add_message(conv["id"], "operator", str(op["id"]), "two", "r1")
-    note, _ = await store.add_message(conv["id"], "operator", str(op["id"]), "secret", "n1",
-                                      internal=True)
-    dup, created_dup = await store.add_message(conv["id"], "operator", str(op["id"]), "two", "r1")
+    reply, created, _ = await store.post_message(conv["id"], "operator", str(op["id"]), "two",
+                                                 "r1")
+    note, _, _ = await store.post_message(conv["id"], "operator", str(op["id"]), "secret", "n1",
+                                          internal=True)
+    dup, created_dup, _ = await store.post_message(conv["id"], "operator", str(op["id"]), "two",
+                                                   "r1")
     assert created and not created_dup and dup["id"] == reply["id"]
     visible = await store.messages_after(conv["id"], first["id"])
     assert [m["body"] for m in visible] == ["two"]
@@ -57,14 +59,14 @@ async def test_concurrent_resends_make_one_message(store: Store) -> None:
     await store.ensure_visitor("v3")
     conv, _, _ = await store.start_conversation("v3", "x", "hi")
     results = await asyncio.gather(*(
-        store.add_message(conv["id"], "visitor", "v3", "same", "dup") for _ in range(5)))
-    assert len({m["id"] for m, _ in results}) == 1
-    assert sum(created for _, created in results) == 1
+        store.post_message(conv["id"], "visitor", "v3", "same", "dup") for _ in range(5)))
+    assert len({m["id"] for m, _, _ in results}) == 1
+    assert sum(created for _, created, _ in results) == 1
 
 
 async def test_message_to_missing_conversation_fails(store: Store) -> None:
     with pytest.raises(LookupError):
-        await store.add_message(99999, "visitor", "nobody", "hi", "z")
+        await store.post_message(99999, "visitor", "nobody", "hi", "z")
 
 
 async def test_inbox_views_and_counts(store: Store) -> None:
@@ -75,7 +77,7 @@ async def test_inbox_views_and_counts(store: Store) -> None:
     c1, _, _ = await store.start_conversation("iv1", "a", "mine", assignee_id=op["id"])
     c2, _, _ = await store.start_conversation("iv2", "a", "closed")
     await store.update_conversation(c2["id"], status="closed")
-    await store.add_message(c0["id"], "visitor", "iv0", "newest activity", "b")
+    await store.post_message(c0["id"], "visitor", "iv0", "newest activity", "b")
     counts = await store.inbox_counts(op["id"])
     assert counts == {"unassigned": 1, "mine": 1, "open": 2, "closed": 1}
     assert [c["id"] for c in await store.inbox("open", op["id"])] == [c0["id"], c1["id"]]

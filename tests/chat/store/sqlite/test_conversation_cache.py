@@ -9,7 +9,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
 from chat_server.store import open_store
-from chat_server.store.conversation_cache import ConversationCache
+from chat_server.store.sqlite.conversation_cache import ConversationCache
 
 
 async def test_a_failed_batch_leaves_no_uncommitted_row_behind(tmp_path: Path) -> None:
@@ -27,12 +27,12 @@ async def test_a_failed_batch_leaves_no_uncommitted_row_behind(tmp_path: Path) -
                               " author_id, internal, body, created_at)"
                               " VALUES (999999, 'visitor', 'v', 0, 'orphan', 0)"))
 
-        writer = store._writer  # type: ignore[attr-defined]
+        committer = store._committer  # type: ignore[attr-defined]
         # One batch: the status change, a message that sees it, and the failing write.
         results = await asyncio.gather(
             store.update_conversation(conv["id"], status="closed"),
             store.post_message(conv["id"], "visitor", "v", "rolled back", "c2"),
-            writer.run(fail_at_commit), return_exceptions=True)
+            committer.run(fail_at_commit), return_exceptions=True)
         assert all(isinstance(r, IntegrityError) for r in results), results
         _, _, after = await store.post_message(conv["id"], "visitor", "v", "next", "c3")
         assert after["status"] == "open"
