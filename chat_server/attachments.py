@@ -28,7 +28,8 @@ from chat_server.attachment_urls import decorate, reader_signature
 from chat_server.client_address import client_address
 from chat_server.conversations import Chat, NotFound, public_conversation, public_message
 from chat_server.cors import origin_ok, with_cors
-from chat_server.operator_auth import current_operator, json_error, operator_only
+from chat_server.http_json import json_error
+from chat_server.operator_auth import current_operator, operator_only
 from chat_server.store import Record
 
 log = logging.getLogger(__name__)

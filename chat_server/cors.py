@@ -7,22 +7,13 @@ from starlette.responses import JSONResponse, Response
 
 from chat_server import limits
 from chat_server.client_address import client_address
-from chat_server.operator_auth import BodyError, read_json
-from chat_server.settings import origin_of
-
-
-def request_origin(request: Request) -> str | None:
-    origin = request.headers.get("origin")
-    return None if origin is None else (origin_of(origin) or origin.lower())
+from chat_server.http_json import BodyError, read_json
+from chat_server.origins import origin_allowed, request_origin
 
 
 def origin_ok(request: Request) -> bool:
     """No Origin: not a browser page (curl, a server). Otherwise one of the site's origins."""
-    origin = request_origin(request)
-    if origin is None:
-        return True
-    own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
-    return origin == own or origin in request.app.state.chat.settings.origins
+    return origin_allowed(request, request.app.state.chat.settings.origins)
 
 
 def with_cors(request: Request, response: Response) -> Response:

@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response
 
 from chat_server.conversations import Chat
 from chat_server.cors import public_json, with_cors
-from chat_server.operator_auth import json_error, operator_only, read_json
+from chat_server.http_json import json_error, read_json
+from chat_server.operator_auth import operator_only
 from chat_server.store import Record
 
 MAX_BODY = 2048

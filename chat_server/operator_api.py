@@ -8,7 +8,8 @@ from starlette.responses import JSONResponse, Response
 
 from chat_server.attachment_urls import decorate
 from chat_server.conversations import Chat, NotFound
-from chat_server.operator_auth import json_error, operator_only, operator_view, read_json
+from chat_server.http_json import json_error, read_json
+from chat_server.operator_auth import operator_only, operator_view
 from chat_server.protocol import MAX_BODY_CHARS, MAX_ID, PRESENCE_STATES
 from chat_server.store import Record
 from chat_server.store.base import INBOX_VIEWS

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-import orjson
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
 from chat_server import auth, limits
 from chat_server.client_address import client_address
+from chat_server.http_json import BodyError, json_error, read_json
 from chat_server.operator_sessions import Session
+from chat_server.origins import same_origin
 from chat_server.protocol import MAX_ID
-from chat_server.settings import origin_of
 from chat_server.store import Record
 
-MAX_JSON_BYTES = 32 * 1024
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -40,46 +38,6 @@ async def current_session(conn: HTTPConnection) -> Session | None:
 async def current_operator(conn: HTTPConnection) -> Record | None:
     session = await current_session(conn)
     return session.operator if session else None
-
-
-def same_origin(conn: HTTPConnection) -> bool:
-    """State changes come from the operator page itself, never from another site."""
-    origin = conn.headers.get("origin")
-    if origin is None:
-        return True  # not a browser; the CSRF token still has to match
-    # A websocket handshake arrives as ws(s)://, the page that opens it is http(s)://.
-    scheme = {"ws": "http", "wss": "https"}.get(conn.url.scheme, conn.url.scheme)
-    own = f"{scheme}://{conn.headers.get('host', '')}".lower()
-    return origin_of(origin) == own
-
-
-def json_error(status: int, code: str) -> JSONResponse:
-    return JSONResponse({"error": code}, status_code=status)
-
-
-async def read_json(request: Request, limit: int = MAX_JSON_BYTES) -> Any:
-    """The request body as JSON, refusing oversize bodies before reading them whole."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise BodyError(413, "too_large")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BodyError(413, "too_large")
-    try:
-        # orjson: nesting deeper than 1024 is an error like any other (json.loads raised
-        # RecursionError), and so is an integer over 64 bits.
-        return orjson.loads(body or b"null")
-    except orjson.JSONDecodeError as exc:
-        raise BodyError(400, "bad_json") from exc
-
-
-class BodyError(Exception):
-    def __init__(self, status: int, code: str) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
 
 
 def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) -> Endpoint:

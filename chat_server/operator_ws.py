@@ -14,8 +14,9 @@ from starlette.websockets import WebSocket
 from chat_server.attachment_urls import decorate
 from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
-from chat_server.operator_auth import current_session, operator_view, same_origin
+from chat_server.operator_auth import current_session, operator_view
 from chat_server.operator_sessions import Session, ends
+from chat_server.origins import same_origin
 from chat_server.protocol import (
     OPERATOR_IN,
     PRESENCE_STATES,

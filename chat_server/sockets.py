@@ -18,7 +18,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from chat_server.broker import Subscriber
 from chat_server.limits import RateLimiter
 from chat_server.protocol import Close, Field, ProtocolError, parse
-from chat_server.settings import origin_of
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +26,6 @@ FRAME_BURST = 30
 Send = Callable[[str], Awaitable[None]]
 Handler = Callable[[dict[str, Any], Send], Awaitable[None]]
 Translator = Callable[[dict[str, Any]], Awaitable[str | None]]
-
-
-def own_origin(websocket: WebSocket) -> str:
-    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
-    return f"{scheme}://{websocket.headers.get('host', '')}".lower()
-
-
-def origin_allowed(websocket: WebSocket, allowed: frozenset[str]) -> bool:
-    """Browsers always send Origin on a websocket handshake; a page elsewhere is refused.
-    Without Origin the client is not a browser, and no page's cookies or token ride along."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    origin = origin_of(origin) or origin.lower()
-    return origin == own_origin(websocket) or origin in allowed
 
 
 class Connection:

@@ -14,8 +14,9 @@ from chat_server.attachment_urls import decorate
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
 from chat_server.limits import Limits
+from chat_server.origins import origin_allowed
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
-from chat_server.sockets import Connection, Send, origin_allowed
+from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 
 HELLO_TIMEOUT = 15.0
