@@ -99,7 +99,7 @@ async def availability(request: Request) -> Response:
     if refused is not None:
         return refused
     chat: Chat = request.app.state.chat
-    return with_cors(request, JSONResponse(await chat.availability()))
+    return with_cors(request, JSONResponse(await chat.presence.availability()))
 
 
 async def operator_page(request: Request) -> Response:

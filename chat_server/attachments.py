@@ -24,13 +24,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from chat_server import limits
-from chat_server.attachment_urls import decorate, reader_signature
+from chat_server.attachment_urls import reader_signature
 from chat_server.client_address import client_address
-from chat_server.conversations import Chat, NotFound, public_conversation, public_message
+from chat_server.conversations import Chat, NotFound
 from chat_server.cors import origin_ok, with_cors
 from chat_server.http_json import json_error
 from chat_server.operator_auth import current_operator, operator_only
 from chat_server.store import Record
+from chat_server.views import public_conversation
 
 log = logging.getLogger(__name__)
 
@@ -169,10 +170,9 @@ async def reader_upload(request: Request) -> Response:
                           address)
     if isinstance(result, Response):
         return with_cors(request, result)
-    await decorate(chat.store, chat.settings.secret_key, [result], visitor["id"])
-    names = await chat.operator_names()
+    [shown] = await chat.views.for_reader([result], visitor["id"])
     return with_cors(request, JSONResponse({
-        "message": {**public_message(result, names), "attachment": result["attachment"]},
+        "message": shown,
         "conversation": public_conversation(conversation)}, status_code=201))
 
 
@@ -191,8 +191,8 @@ async def operator_upload(request: Request, operator: Record) -> Response:
                           client_id)
     if isinstance(result, Response):
         return result
-    await decorate(chat.store, chat.settings.secret_key, [result], None)
-    return JSONResponse({"message": result}, status_code=201)
+    [shown] = await chat.views.for_operators([result])
+    return JSONResponse({"message": shown}, status_code=201)
 
 
 async def download(request: Request) -> Response:

@@ -13,57 +13,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
 from collections import Counter
 from collections.abc import Coroutine
-from datetime import UTC, datetime
 from typing import Any
 
 from chat_server import reader_email
 from chat_server.articles import Articles
-from chat_server.attachment_urls import decorate
 from chat_server.auth import Signer
 from chat_server.broker import Broker
-from chat_server.hours import BusinessHours
 from chat_server.mailer import Mailer
+from chat_server.operator_names import OperatorNames
+from chat_server.presence import Presence
 from chat_server.settings import ChatSettings
 from chat_server.store import Record, Store
+from chat_server.views import Views, public_conversation
 
 log = logging.getLogger(__name__)
 
-ONLINE_TIMEOUT_MS = 90_000  # an operator page sends a heartbeat every 30 s
-NAMES_TTL = 10.0
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,188}\.[^@\s<>\"'.]{2,}$")
 RATING_VALUES = ("happy", "neutral", "sad")
 
 
 class NotFound(LookupError):
     """No such conversation, or not one this reader may touch (the same answer on purpose)."""
-
-
-def public_message(message: Record, names: dict[int, str]) -> Record:
-    """A message as a reader sees it: no internal flags, operators by display name only."""
-    author_name = ""
-    if message["author_kind"] == "operator":
-        author_name = names.get(int(message["author_id"]), "")
-    return {
-        "id": message["id"],
-        "conversation_id": message["conversation_id"],
-        "author_kind": message["author_kind"],
-        "author_name": author_name,
-        "body": message["body"],
-        "client_id": message["client_id"] if message["author_kind"] == "visitor" else None,
-        "created_at": message["created_at"],
-        "attachment_id": message.get("attachment_id"),
-    }
-
-
-def public_conversation(conversation: Record) -> Record:
-    return {
-        key: conversation[key]
-        for key in ("id", "status", "created_at", "updated_at", "last_message_id",
-                    "operator_read_id", "article_id", "article_lang", "rating", "email")
-    }
 
 
 class Chat:
@@ -75,62 +47,12 @@ class Chat:
         self.broker = broker
         self.mailer = mailer
         self.articles = articles
-        self.hours = BusinessHours(settings.timezone, settings.hours_start, settings.hours_end,
-                                   settings.workdays, settings.closed_dates)
+        self.presence = Presence(settings, store, broker)
+        self.names = OperatorNames(store)
+        self.views = Views(store, settings.secret_key, self.names)
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.visitor_sockets: Counter[str] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
-        self._names: tuple[float, dict[int, str]] = (0.0, {})
-        self._names_loading: asyncio.Future[dict[int, str]] | None = None
-
-    # --- availability ----------------------------------------------------------------------
-    async def operator_names(self) -> dict[int, str]:
-        # Names change rarely and every message needs them: a few seconds of staleness
-        # (a renamed operator, a new one from another process) is cheaper than a query.
-        # One query reloads them; messages arriving meanwhile use the stale names, or wait
-        # for that query when there are none yet, instead of each sending its own.
-        stamp, names = self._names
-        if time.monotonic() - stamp <= NAMES_TTL:
-            return names
-        if self._names_loading is not None:
-            return names if stamp else await asyncio.shield(self._names_loading)
-        loading = self._names_loading = asyncio.get_running_loop().create_future()
-        try:
-            names = {op["id"]: op["name"] for op in await self.store.list_operators()}
-            self._names = (time.monotonic(), names)
-        finally:
-            loading.set_result(names)  # on failure, waiters get the stale names
-            self._names_loading = None
-        return names
-
-    async def online_operators(self) -> list[Record]:
-        cutoff = int(time.time() * 1000) - ONLINE_TIMEOUT_MS
-        return [op for op in await self.store.list_operators()
-                if op["status"] == "online" and op["seen_at"] >= cutoff and not op["disabled"]]
-
-    async def availability(self, now: datetime | None = None) -> Record:
-        now = now or datetime.now(UTC)
-        within = self.hours.is_open(now)
-        online = len(await self.online_operators())
-        back = self.hours.next_open(now)
-        return {
-            "live": within and online > 0,
-            "within_hours": within,
-            "operators_online": online,
-            "next_open": back.isoformat() if back and not within else None,
-            "reply_minutes": self.settings.reply_minutes,
-            "timezone": self.settings.timezone,
-            "hours": [self.settings.hours_start, self.settings.hours_end],
-        }
-
-    async def set_presence(self, operator_id: int, status: str) -> None:
-        await self.store.update_operator(operator_id, status=status,
-                                         seen_at=int(time.time() * 1000))
-        await self.broker.publish("operators", {"kind": "presence", "operator_id": operator_id,
-                                                "status": status})
-        # Computed once here and carried in the event, not once per open widget.
-        await self.broker.publish("visitors", {"kind": "availability",
-                                               "availability": await self.availability()})
 
     # --- reader side -----------------------------------------------------------------------
     async def visitor_message(self, visitor: Record, data: dict[str, Any], origin: str = "",
@@ -259,16 +181,12 @@ class Chat:
 
     # --- announcements ---------------------------------------------------------------------
     async def _announce(self, conversation: Record, message: Record, origin: str = "") -> None:
-        names = await self.operator_names()
-        for_operators = {**message, "author_name": _name_of(message, names)}
-        await decorate(self.store, self.settings.secret_key, [for_operators], None)
+        [for_operators] = await self.views.for_operators([message])
         await self.broker.publish("operators", {
             "kind": "message", "message": for_operators,
             "conversation": conversation, "origin": origin})
         if not message["internal"]:
-            for_reader = public_message(message, names)
-            await decorate(self.store, self.settings.secret_key, [for_reader],
-                           conversation["visitor_id"])
+            [for_reader] = await self.views.for_reader([message], conversation["visitor_id"])
             await self.broker.publish(f"visitor:{conversation['visitor_id']}", {
                 "kind": "message", "message": for_reader,
                 "conversation": public_conversation(conversation), "origin": origin})
@@ -307,12 +225,6 @@ class Chat:
         """Wait for emails still being sent (shutdown, tests)."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
-
-
-def _name_of(message: Record, names: dict[int, str]) -> str:
-    if message["author_kind"] == "operator":
-        return names.get(int(message["author_id"]), "")
-    return ""
 
 
 def _clean_context(context: Any) -> dict[str, str]:

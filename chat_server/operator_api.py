@@ -6,7 +6,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from chat_server.attachment_urls import decorate
 from chat_server.conversations import Chat, NotFound
 from chat_server.http_json import json_error, read_json
 from chat_server.operator_auth import operator_only, operator_view
@@ -49,13 +48,8 @@ async def conversation(request: Request, operator: Record) -> Response:
     earlier = [c for c in await chat.store.visitor_conversations(found["visitor_id"])
                if c["id"] != found["id"]]
     messages = await chat.store.messages_after(found["id"], 0, internal=True)
-    names = await chat.operator_names()
-    for message in messages:
-        if message["author_kind"] == "operator":
-            message["author_name"] = names.get(int(message["author_id"]), "")
-    await decorate(chat.store, chat.settings.secret_key, messages, None)
     return JSONResponse({"conversation": found, "visitor": visitor, "earlier": earlier,
-                         "messages": messages})
+                         "messages": await chat.views.for_operators(messages)})
 
 
 async def _body(request: Request) -> dict[str, object]:
@@ -127,14 +121,14 @@ async def presence(request: Request, operator: Record) -> Response:
     data = await _body(request)
     if data.get("status") not in PRESENCE_STATES:
         return json_error(400, "bad_status")
-    await _chat(request).set_presence(operator["id"], str(data["status"]))
+    await _chat(request).presence.set_presence(operator["id"], str(data["status"]))
     return JSONResponse({"status": data["status"]})
 
 
 @operator_only
 async def operators(request: Request, operator: Record) -> Response:
     chat = _chat(request)
-    online = {o["id"] for o in await chat.online_operators()}
+    online = {o["id"] for o in await chat.presence.online_operators()}
     return JSONResponse({"operators": [
         {**operator_view(o), "online": o["id"] in online}
         for o in await chat.store.list_operators() if not o["disabled"]]})

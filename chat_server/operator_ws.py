@@ -11,7 +11,6 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server.attachment_urls import decorate
 from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_session, operator_view
@@ -64,7 +63,7 @@ async def _serve(connection: Connection, session: OperatorSession,
         "welcome", operator=operator_view(operator),
         operators=[operator_view(o) for o in operators if not o["disabled"]],
         counts=await chat.store.inbox_counts(operator["id"]),
-        availability=await chat.availability()))
+        availability=await chat.presence.availability()))
     heartbeat = asyncio.create_task(session.heartbeat())
     try:
         await connection.run(OPERATOR_IN, session.handle, subscriber, session.translate)
@@ -128,12 +127,8 @@ class OperatorSession:
         conversation = await self._conversation(data["conversation_id"])
         messages = await self.chat.store.messages_after(
             conversation["id"], max(0, int(data.get("after_id") or 0)), internal=True)
-        names = await self.chat.operator_names()
-        for message in messages:
-            if message["author_kind"] == "operator":
-                message["author_name"] = names.get(int(message["author_id"]), "")
-        await decorate(self.chat.store, self.chat.settings.secret_key, messages, None)
-        await send(frame("history", conversation=conversation, messages=messages))
+        await send(frame("history", conversation=conversation,
+                         messages=await self.chat.views.for_operators(messages)))
 
     async def on_typing(self, data: dict[str, Any], send: Send) -> None:
         conversation = await self._conversation(data["conversation_id"])
@@ -155,7 +150,7 @@ class OperatorSession:
     async def on_presence(self, data: dict[str, Any], send: Send) -> None:
         if data["status"] not in PRESENCE_STATES:
             raise ProtocolError(Close.MALFORMED, "presence: status is online or away")
-        await self.chat.set_presence(self.operator["id"], data["status"])
+        await self.chat.presence.set_presence(self.operator["id"], data["status"])
 
     async def translate(self, event: dict[str, Any]) -> str | None:
         if ends(event, self.login):

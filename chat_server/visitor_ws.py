@@ -10,14 +10,14 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from chat_server import auth, limits, reader_email
-from chat_server.attachment_urls import decorate
 from chat_server.client_address import client_address
-from chat_server.conversations import EMAIL, Chat, NotFound, public_conversation, public_message
+from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
 from chat_server.origins import origin_allowed
 from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
+from chat_server.views import public_conversation
 
 HELLO_TIMEOUT = 15.0
 ARTICLE_FIELDS = {"id": 300, "lang": 16, "rating": 16}  # a message's `article`: max lengths
@@ -61,7 +61,7 @@ async def visitor_socket(websocket: WebSocket) -> None:
         await connection.send(frame(
             "welcome", token=app.state.signer.visitor_token(visitor["id"]),
             visitor_id=visitor["id"], verified=reader.verified, name=visitor["name"],
-            email=visitor["email"], availability=await chat.availability(),
+            email=visitor["email"], availability=await chat.presence.availability(),
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(VISITOR_IN, session.handle, subscriber, session.translate)
     finally:
@@ -208,19 +208,15 @@ class VisitorSession:
             await self.stored_visitor())
         conversation, message, _created = await self.chat.visitor_message(
             visitor, data, self.id, self.owned)
-        names = await self.chat.operator_names()
-        await send(frame("ack", client_id=data["client_id"],
-                         message=public_message(message, names),
+        [shown] = await self.chat.views.for_reader([message], visitor["id"])
+        await send(frame("ack", client_id=data["client_id"], message=shown,
                          conversation=public_conversation(conversation)))
 
     async def on_resume(self, data: dict[str, Any], send: Send) -> None:
         conversation = await self.chat.own_conversation(self.visitor, data["conversation_id"])
         after = max(0, int(data.get("after_id") or 0))
         messages = await self.chat.store.messages_after(conversation["id"], after)
-        names = await self.chat.operator_names()
-        visible = [public_message(m, names) for m in messages]
-        await decorate(self.chat.store, self.chat.settings.secret_key, visible,
-                       self.visitor["id"])
+        visible = await self.chat.views.for_reader(messages, self.visitor["id"])
         await send(frame("history", conversation=public_conversation(conversation),
                          messages=visible))
 

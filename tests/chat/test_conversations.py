@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 from support.chat import make_settings
 
-from chat_server import conversations
+from chat_server import operator_names
 from chat_server.articles import Articles
 from chat_server.broker import MemoryBroker
 from chat_server.conversations import Chat
@@ -47,7 +47,7 @@ def count_operator_queries(chat: Chat) -> list[str]:
 async def test_operator_names_are_loaded_once_for_everyone_waiting(chat: Chat) -> None:
     anna = await chat.store.add_operator("anna@example.com", "Анна", "hash")
     queries = count_operator_queries(chat)
-    names = await asyncio.gather(*(chat.operator_names() for _ in range(20)))
+    names = await asyncio.gather(*(chat.names.get() for _ in range(20)))
     assert names == [{anna["id"]: "Анна"}] * 20
     assert len(queries) == 1
 
@@ -55,12 +55,12 @@ async def test_operator_names_are_loaded_once_for_everyone_waiting(chat: Chat) -
 async def test_stale_operator_names_serve_while_one_query_reloads_them(
         chat: Chat, monkeypatch: pytest.MonkeyPatch) -> None:
     anna = await chat.store.add_operator("anna@example.com", "Анна", "hash")
-    assert await chat.operator_names() == {anna["id"]: "Анна"}
+    assert await chat.names.get() == {anna["id"]: "Анна"}
     await chat.store.update_operator(anna["id"], name="Анна К.")
-    assert await chat.operator_names() == {anna["id"]: "Анна"}  # within the time to live
-    monkeypatch.setattr(conversations, "NAMES_TTL", 0.0)
+    assert await chat.names.get() == {anna["id"]: "Анна"}  # within the time to live
+    monkeypatch.setattr(operator_names, "NAMES_TTL", 0.0)
     queries = count_operator_queries(chat)
-    first, *others = await asyncio.gather(*(chat.operator_names() for _ in range(10)))
+    first, *others = await asyncio.gather(*(chat.names.get() for _ in range(10)))
     assert first == {anna["id"]: "Анна К."}  # the one that queried
     assert all(names == {anna["id"]: "Анна"} for names in others)  # served meanwhile
     assert len(queries) == 1
