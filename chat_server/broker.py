@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Hub:
     def __init__(self) -> None:
         self.by_channel: dict[str, set[Subscriber]] = {}
 
-    def deliver(self, channel: str, event: dict[str, Any]) -> None:
+    def deliver(self, channel: str, event: Mapping[str, Any]) -> None:
         subscribers = self.by_channel.get(channel)
         if not subscribers:
             return
@@ -85,7 +85,7 @@ class Hub:
 class Broker(Protocol):
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...
-    async def publish(self, channel: str, event: dict[str, Any]) -> None: ...
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None: ...
     def subscriber(self, origin: str = "") -> Subscriber: ...
 
 
@@ -101,7 +101,7 @@ class MemoryBroker:
     async def disconnect(self) -> None:
         return None
 
-    async def publish(self, channel: str, event: dict[str, Any]) -> None:
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
         self.hub.deliver(channel, event)
 
     def subscriber(self, origin: str = "") -> Subscriber:
@@ -141,7 +141,7 @@ class RedisBroker:
         if self._redis is not None:
             await self._redis.aclose()
 
-    async def publish(self, channel: str, event: dict[str, Any]) -> None:
+    async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
         await self._redis.publish(self.prefix + channel, json.dumps(event, default=str))
 
     def subscriber(self, origin: str = "") -> Subscriber:

@@ -1,11 +1,8 @@
 """What happens to a conversation, whichever door (websocket or REST) the request came in by.
 
 Every change is written to the store first and announced on the broker after, so nobody
-ever hears of a message that a crash could take back. Channels:
-
-- `operators`: everything, for every operator page (notes and typing included);
-- `visitor:<id>`: what that reader may see of their own conversations (never notes);
-- `visitors`: availability changes, for every widget.
+ever hears of a message that a crash could take back. The events and their channels are in
+events.py.
 """
 
 from __future__ import annotations
@@ -17,7 +14,7 @@ from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
-from chat_server import reader_email
+from chat_server import events, reader_email
 from chat_server.articles import Articles
 from chat_server.auth import Signer
 from chat_server.broker import Broker
@@ -164,32 +161,31 @@ class Chat:
         await self._publish_conversation(conversation)
         return conversation
 
-    async def mark_read(self, conversation: Record, side: str, message_id: int) -> None:
+    async def mark_read(self, conversation: Record, side: events.Side, message_id: int) -> None:
         read_id = await self.store.mark_read(conversation["id"], side, message_id)
-        event = {"kind": "read", "conversation_id": conversation["id"], "side": side,
-                 "message_id": read_id}
-        await self.broker.publish("operators", event)
-        await self.broker.publish(f"visitor:{conversation['visitor_id']}", event)
+        event = events.read(conversation["id"], side, read_id)
+        await self.broker.publish(events.OPERATORS, event)
+        await self.broker.publish(events.reader_channel(conversation["visitor_id"]), event)
 
-    async def typing(self, conversation: Record, side: str, typing: bool, name: str = "") -> None:
-        event = {"kind": "typing", "conversation_id": conversation["id"], "side": side,
-                 "typing": typing, "name": name}
-        target = "operators" if side == "visitor" else f"visitor:{conversation['visitor_id']}"
+    async def typing(self, conversation: Record, side: events.Side, typing: bool,
+                     name: str = "") -> None:
+        event = events.typing(conversation["id"], side, typing, name)
+        target = (events.OPERATORS if side == "visitor"
+                  else events.reader_channel(conversation["visitor_id"]))
         await self.broker.publish(target, event)
         if side == "operator":  # other operators see a colleague typing too
-            await self.broker.publish("operators", event)
+            await self.broker.publish(events.OPERATORS, event)
 
     # --- announcements ---------------------------------------------------------------------
     async def _announce(self, conversation: Record, message: Record, origin: str = "") -> None:
         [for_operators] = await self.views.for_operators([message])
-        await self.broker.publish("operators", {
-            "kind": "message", "message": for_operators,
-            "conversation": conversation, "origin": origin})
+        await self.broker.publish(events.OPERATORS,
+                                  events.message(for_operators, conversation, origin))
         if not message["internal"]:
             [for_reader] = await self.views.for_reader([message], conversation["visitor_id"])
-            await self.broker.publish(f"visitor:{conversation['visitor_id']}", {
-                "kind": "message", "message": for_reader,
-                "conversation": public_conversation(conversation), "origin": origin})
+            await self.broker.publish(
+                events.reader_channel(conversation["visitor_id"]),
+                events.message(for_reader, public_conversation(conversation), origin))
 
     async def attachment_message(self, conversation: Record, kind: str, author_id: str,
                                  name: str, client_id: str | None, attachment_id: str
@@ -204,10 +200,9 @@ class Chat:
         return message, created
 
     async def _publish_conversation(self, conversation: Record) -> None:
-        await self.broker.publish("operators", {"kind": "conversation",
-                                                "conversation": conversation})
-        await self.broker.publish(f"visitor:{conversation['visitor_id']}", {
-            "kind": "conversation", "conversation": public_conversation(conversation)})
+        await self.broker.publish(events.OPERATORS, events.conversation(conversation))
+        await self.broker.publish(events.reader_channel(conversation["visitor_id"]),
+                                  events.conversation(public_conversation(conversation)))
 
     def _email_if_away(self, conversation: Record, message: Record, operator: Record) -> None:
         if not self.mailer.enabled or self.visitor_sockets[conversation["visitor_id"]] > 0:

@@ -21,15 +21,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from chat_server import auth
+from chat_server import auth, events
 from chat_server.broker import Broker, Subscriber
 from chat_server.store import Record, Store
 from chat_server.store.rows import now_ms
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "operators"
-ENDED = "session_ended"
+CHANNEL = events.OPERATORS
 TOUCH_EVERY_MS = 60_000  # last_seen is for people reading the table: once a minute will do
 WATCH_SECONDS = 0.5
 MAX_ID_CHARS = 100  # a session id is 43 characters; anything much longer is not one
@@ -42,13 +41,8 @@ class Session:
     operator: Record
 
 
-def ended_event(operator_id: int | None = None, session_hash: str = "") -> dict[str, Any]:
-    """One session ended (`session_hash`), or every session of an operator."""
-    return {"kind": ENDED, "operator_id": operator_id, "session": session_hash}
-
-
 def ends(event: dict[str, Any], session: Session) -> bool:
-    if event.get("kind") != ENDED:
+    if event.get("kind") != "session_ended":
         return False
     if event.get("session"):
         return bool(event["session"] == session.hash)
@@ -57,7 +51,7 @@ def ends(event: dict[str, Any], session: Session) -> bool:
 
 async def announce_ended(broker: Broker, operator_id: int | None = None,
                          session_hash: str = "") -> None:
-    await broker.publish(CHANNEL, ended_event(operator_id, session_hash))
+    await broker.publish(CHANNEL, events.session_ended(operator_id, session_hash))
 
 
 class Sessions:
@@ -133,7 +127,7 @@ class SessionWatch:
                 continue
             for session_hash in [h for h in self._watched if h not in live]:
                 for subscriber in self._watched.pop(session_hash):
-                    _tell(subscriber, ended_event(session_hash=session_hash))
+                    _tell(subscriber, dict(events.session_ended(session_hash=session_hash)))
 
 
 def _tell(subscriber: Subscriber, event: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from chat_server import event_frames, events
 from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_session, operator_view
@@ -21,7 +22,6 @@ from chat_server.protocol import (
     PRESENCE_STATES,
     Close,
     ProtocolError,
-    conversation_frame,
     frame,
 )
 from chat_server.sockets import Connection, Send
@@ -45,7 +45,7 @@ async def operator_socket(websocket: WebSocket) -> None:
         return
     session = OperatorSession(chat, login)
     subscriber = chat.broker.subscriber(origin=session.id)
-    subscriber.add("operators")  # also where the end of the login is announced
+    subscriber.add(events.OPERATORS)  # also where the end of the login is announced
     watch = websocket.app.state.sessions.watch
     watch.add(login.hash, subscriber)
     try:
@@ -156,20 +156,7 @@ class OperatorSession:
         if ends(event, self.login):
             self.ended = True
             raise ProtocolError(Close.SESSION_ENDED, "session ended")
-        kind = event.get("kind")
-        if kind in ("message", "conversation"):
-            return conversation_frame(event)
-        if kind == "typing":
-            if event["side"] == "operator" and event.get("name") == self.operator["name"]:
-                return None
-            return frame("typing", conversation_id=event["conversation_id"],
-                         side=event["side"], typing=event["typing"], name=event.get("name", ""))
-        if kind == "read":
-            return frame("read", conversation_id=event["conversation_id"], side=event["side"],
-                         message_id=event["message_id"])
-        if kind == "presence":
-            return frame("presence", operator_id=event["operator_id"], status=event["status"])
-        return None
+        return event_frames.for_operator(event, self.operator["name"])
 
 
 def _now_ms() -> int:

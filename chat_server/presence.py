@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+from chat_server import events
 from chat_server.broker import Broker
 from chat_server.hours import BusinessHours
 from chat_server.settings import ChatSettings
@@ -45,8 +46,6 @@ class Presence:
     async def set_presence(self, operator_id: int, status: str) -> None:
         await self.store.update_operator(operator_id, status=status,
                                          seen_at=int(time.time() * 1000))
-        await self.broker.publish("operators", {"kind": "presence", "operator_id": operator_id,
-                                                "status": status})
+        await self.broker.publish(events.OPERATORS, events.presence(operator_id, status))
         # Computed once here and carried in the event, not once per open widget.
-        await self.broker.publish("visitors", {"kind": "availability",
-                                               "availability": await self.availability()})
+        await self.broker.publish(events.READERS, events.availability(await self.availability()))

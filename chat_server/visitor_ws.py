@@ -9,12 +9,12 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth, limits, reader_email
+from chat_server import auth, event_frames, events, limits, reader_email
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
 from chat_server.origins import origin_allowed
-from chat_server.protocol import VISITOR_IN, Close, ProtocolError, conversation_frame, frame
+from chat_server.protocol import VISITOR_IN, Close, ProtocolError, frame
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 from chat_server.views import public_conversation
@@ -52,8 +52,8 @@ async def visitor_socket(websocket: WebSocket) -> None:
     session = VisitorSession(chat, reader, app.state.limits, client)
     visitor = reader.visitor
     subscriber = chat.broker.subscriber(origin=session.id)
-    subscriber.add(f"visitor:{visitor['id']}")
-    subscriber.add("visitors")
+    subscriber.add(events.reader_channel(visitor["id"]))
+    subscriber.add(events.READERS)
     chat.visitor_sockets[visitor["id"]] += 1
     try:
         conversations = await chat.store.visitor_conversations(visitor["id"]) if (
@@ -250,15 +250,4 @@ class VisitorSession:
             await send(frame("error", code=code, conversation_id=conversation_id))
 
     async def translate(self, event: dict[str, Any]) -> str | None:
-        kind = event.get("kind")
-        if kind in ("message", "conversation"):
-            return conversation_frame(event)
-        if kind == "typing" and event["side"] == "operator":
-            return frame("typing", conversation_id=event["conversation_id"],
-                         typing=event["typing"], name=event.get("name", ""))
-        if kind == "read" and event["side"] == "operator":
-            return frame("read", conversation_id=event["conversation_id"],
-                         message_id=event["message_id"])
-        if kind == "availability":
-            return frame("availability", **event["availability"])
-        return None
+        return event_frames.for_reader(event)
