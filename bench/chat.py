@@ -69,12 +69,10 @@ def run_sidecar(port: int, data_dir: str, synchronous: str) -> None:
     raise_fd_limit()
     import uvicorn
 
-    from chat_server import sockets
-    from chat_server.__main__ import SERVER_OPTIONS
+    from chat_server import limits, sockets
     from chat_server.app import create_app
     from chat_server.broker import open_broker
-    from chat_server.limits import RateLimiter
-    from chat_server.runtime import tune_gc
+    from chat_server.runtime import SERVER_OPTIONS, tune_gc
     from chat_server.settings import ChatSettings
     from chat_server.store import open_store
 
@@ -86,7 +84,7 @@ def run_sidecar(port: int, data_dir: str, synchronous: str) -> None:
     settings = ChatSettings(secret_key="bench", data_dir=Path(data_dir), hours_start="00:00",
                             hours_end="23:59", closed_dates=(), database_url=database)
     app = create_app(settings, open_store(settings.database), open_broker("memory://"))
-    app.state.connect_limiter = RateLimiter(1e9, 10**9)
+    limits.CONNECT = limits.Rule("connect", rate=1e9, burst=10**9)  # read when a socket opens
     tune_gc()  # as `python -m chat_server serve` does
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=8192,
                 **SERVER_OPTIONS)

@@ -10,7 +10,6 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from builder.config.loader import load_config
 from builder.errors import ConfigError
@@ -20,16 +19,6 @@ from chat_server.store import DuplicateError, Store, open_store
 
 DEMO_EMAIL = "demo@example.com"
 # How uvicorn serves the sidecar; bench/chat.py serves it with the same options.
-SERVER_OPTIONS: dict[str, Any] = {
-    # uvicorn's cap on a frame; the protocol's own, smaller, limit comes first.
-    "ws_max_size": 1024 * 1024,
-    # Chat frames are a few hundred bytes: compressing them saves little and costs CPU on
-    # every frame sent and received, and a zlib context per open socket.
-    "ws_per_message_deflate": False,
-    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only from
-    # CHAT_TRUSTED_PROXIES (chat_server/client_address.py).
-    "proxy_headers": False,
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +113,7 @@ def serve(settings: ChatSettings, host: str, port: int, demo: bool = False) -> i
 
     from chat_server.app import create_app
     from chat_server.broker import open_broker
-    from chat_server.runtime import tune_gc
+    from chat_server.runtime import SERVER_OPTIONS, tune_gc
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if demo:

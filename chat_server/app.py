@@ -39,10 +39,10 @@ from chat_server.login_throttle import throttle_for
 from chat_server.mailer import Mailer
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
+from chat_server.reader_ws import reader_socket
 from chat_server.settings import ChatSettings
 from chat_server.site_csp import SitePolicy
 from chat_server.store import Store
-from chat_server.visitor_ws import visitor_socket
 
 STATIC = Path(__file__).parent / "static"
 # The operator page runs only its own files: no inline script or style, no other origin,
@@ -135,7 +135,7 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route("/api/attachments", preflight, methods=["OPTIONS"]),
         Route("/api/attachments/{id}", attachments.download, methods=["GET"]),
         Route(reader_email.CONFIRM_PATH, reader_email.confirm, methods=["GET"]),
-        WebSocketRoute("/ws/visitor", visitor_socket),
+        WebSocketRoute("/ws/visitor", reader_socket),
         WebSocketRoute("/ws/operator", operator_socket),
         Route(op + "/login", operator_auth.login, methods=["POST"]),
         Route(op + "/logout", operator_auth.logout, methods=["POST"]),

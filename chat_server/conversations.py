@@ -108,7 +108,7 @@ class Chat:
 
     async def _routing(self, article: dict[str, str] | None) -> dict[str, Any]:
         """A conversation about an article goes to its author; others to the default group.
-        `article` is {id, lang, rating}, checked by the socket (visitor_ws._article)."""
+        `article` is {id, lang, rating}, checked by the socket (reader_ws._article)."""
         fields: dict[str, Any] = {"group_name": self.settings.default_group}
         if article is None:
             return fields

@@ -1,5 +1,5 @@
-"""Process-wide settings for serving the sidecar (`python -m chat_server serve`, and the
-benchmark, which starts it the same way).
+"""How the sidecar process is served: uvicorn's options and the garbage collector's
+settings (`python -m chat_server serve`, the tests' servers and the benchmark alike).
 
 Python's cyclic garbage collector walks every tracked object in a full collection, and
 every open socket keeps a few hundred of them (tasks, coroutine frames, the protocol's
@@ -14,6 +14,18 @@ collection happened after the sockets were open, and the young collections staye
 from __future__ import annotations
 
 import gc
+from typing import Any
+
+SERVER_OPTIONS: dict[str, Any] = {
+    # uvicorn's cap on a frame; the protocol's own, smaller, limit comes first.
+    "ws_max_size": 1024 * 1024,
+    # Chat frames are a few hundred bytes: compressing them saves little and costs CPU on
+    # every frame sent and received, and a zlib context per open socket.
+    "ws_per_message_deflate": False,
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app believes it only from
+    # CHAT_TRUSTED_PROXIES (chat_server/client_address.py).
+    "proxy_headers": False,
+}
 
 YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 

@@ -27,9 +27,10 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from builder.config.settings import SETTINGS_BY_KEY
 from builder.errors import ConfigError, Problem
 from chat_server.client_address import TrustedProxies
 
@@ -40,32 +41,56 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
 
 
+def _default(key: str) -> Any:
+    """A config.yml setting's default, from the one settings list (builder/config/settings.py)."""
+    return SETTINGS_BY_KEY[key].default
+
+
+class EnvVar(NamedTuple):
+    name: str
+    field: str  # of ChatSettings
+    default: str
+
+
+# The CHAT_* environment variables read as they are (explained in the module's docstring);
+# CHAT_SECRET_KEY and CHAT_TRUSTED_PROXIES are read with a rule of their own.
+ENVIRONMENT: tuple[EnvVar, ...] = (
+    EnvVar("CHAT_IDENTITY_SECRET", "identity_secret", ""),
+    EnvVar("CHAT_DATABASE_URL", "database_url", ""),
+    EnvVar("CHAT_DATABASE_SCHEMA", "database_schema", ""),
+    EnvVar("CHAT_BROKER_URL", "broker_url", "memory://"),
+    EnvVar("CHAT_BROKER_PREFIX", "broker_prefix", "chat:"),
+    EnvVar("CHAT_SMTP_URL", "smtp_url", ""),
+)
+_ENV_DEFAULT = {var.field: var.default for var in ENVIRONMENT}
+
+
 @dataclass(frozen=True)
 class ChatSettings:
     secret_key: str
-    url: str = ""
-    site_base_url: str = ""
-    languages: tuple[str, ...] = ("en",)
-    timezone: str = "Europe/Moscow"
-    hours_start: str = "10:00"
-    hours_end: str = "20:00"
-    workdays: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)
-    closed_dates: tuple[str, ...] = ("01-01", "01-02")
-    reply_minutes: int = 15
-    default_group: str = "support"
-    data_dir: Path = Path("data")
-    allowed_origins: tuple[str, ...] = ()
-    identity_required: bool = False
-    email_from: str = ""
-    attachments_reader_mib_per_day: int = 50
-    attachments_address_mib_per_day: int = 200
-    attachments_total_mib: int = 10_240
-    identity_secret: str = ""
-    database_url: str = ""
-    database_schema: str = ""
-    broker_url: str = "memory://"
-    broker_prefix: str = "chat:"
-    smtp_url: str = ""
+    url: str = _default("chat.url")
+    site_base_url: str = _default("site.base_url")
+    languages: tuple[str, ...] = _default("languages")
+    timezone: str = _default("chat.timezone")
+    hours_start: str = _default("chat.hours_start")
+    hours_end: str = _default("chat.hours_end")
+    workdays: tuple[int, ...] = _default("chat.workdays")
+    closed_dates: tuple[str, ...] = _default("chat.closed_dates")
+    reply_minutes: int = _default("chat.reply_minutes")
+    default_group: str = _default("chat.default_group")
+    data_dir: Path = Path(_default("chat.data_dir"))
+    allowed_origins: tuple[str, ...] = _default("chat.allowed_origins")
+    identity_required: bool = _default("chat.identity_required")
+    email_from: str = _default("chat.email_from")
+    attachments_reader_mib_per_day: int = _default("chat.attachments_reader_mib_per_day")
+    attachments_address_mib_per_day: int = _default("chat.attachments_address_mib_per_day")
+    attachments_total_mib: int = _default("chat.attachments_total_mib")
+    identity_secret: str = _ENV_DEFAULT["identity_secret"]
+    database_url: str = _ENV_DEFAULT["database_url"]
+    database_schema: str = _ENV_DEFAULT["database_schema"]
+    broker_url: str = _ENV_DEFAULT["broker_url"]
+    broker_prefix: str = _ENV_DEFAULT["broker_prefix"]
+    smtp_url: str = _ENV_DEFAULT["smtp_url"]
     trusted_proxies: tuple[str, ...] = ()
     site_dir: Path | None = None
     authors: Mapping[str, str] = field(default_factory=dict)  # author key -> email
@@ -112,12 +137,7 @@ class ChatSettings:
             attachments_reader_mib_per_day=chat["attachments_reader_mib_per_day"],
             attachments_address_mib_per_day=chat["attachments_address_mib_per_day"],
             attachments_total_mib=chat["attachments_total_mib"],
-            identity_secret=env.get("CHAT_IDENTITY_SECRET", ""),
-            database_url=env.get("CHAT_DATABASE_URL", ""),
-            database_schema=env.get("CHAT_DATABASE_SCHEMA", ""),
-            broker_url=env.get("CHAT_BROKER_URL", "memory://"),
-            broker_prefix=env.get("CHAT_BROKER_PREFIX", "chat:"),
-            smtp_url=env.get("CHAT_SMTP_URL", ""),
+            **{var.field: env.get(var.name, var.default) for var in ENVIRONMENT},
             trusted_proxies=_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "")),
             site_dir=site_dir,
             authors={key: a.email for key, a in config.authors.items() if a.email},

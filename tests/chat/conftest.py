@@ -3,12 +3,23 @@ Redis on this machine or in CI (where a missing server fails instead of skipping
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support.chat import PG_URL, REDIS_URL, password_hash, pg_schema, reachable
+from support.chat import (
+    PG_URL,
+    REDIS_URL,
+    ServerThread,
+    add_operator_sync,
+    make_settings,
+    password_hash,
+    pg_schema,
+    reachable,
+)
 from support.env import require
 
 from chat_server.broker import Broker, open_broker
@@ -72,3 +83,31 @@ async def shared(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
                "CHAT_BROKER_URL": REDIS_URL, "CHAT_BROKER_PREFIX": f"{schema}:"}
     finally:
         await pg_schema("drop", schema)
+
+
+StartServer = Callable[..., Awaitable[ServerThread]]
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path) -> AsyncIterator[StartServer]:
+    """Start a real sidecar (uvicorn in a thread) with these operators, as (email, name) or
+    (email, name, groups), and these settings changes; stopped after the test."""
+    started: list[ServerThread] = []
+
+    async def start(*operators: tuple[Any, ...], **changes: Any) -> ServerThread:
+        settings = make_settings(tmp_path, **changes)
+        for operator in operators:
+            add_operator_sync(settings, *operator)
+        running = await asyncio.to_thread(ServerThread(settings).start)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        await asyncio.to_thread(running.stop)
+
+
+@pytest.fixture
+async def server(start_server: StartServer) -> ServerThread:
+    """The usual sidecar: one operator, Анна <anna@example.com>, in the group support."""
+    return await start_server(("anna@example.com", "Анна", ("support",)))

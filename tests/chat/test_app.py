@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from support.chat import (
     Operator,
     ServerThread,
-    add_operator_sync,
-    make_settings,
     recv,
     send,
     visitor,
@@ -25,13 +21,8 @@ from chat_server.store import open_store
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
-    settings = make_settings(tmp_path)
-    add_operator_sync(settings, "anna@example.com", "Анна")
-    add_operator_sync(settings, "boris@example.com", "Борис")
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
+async def server(start_server: Any) -> ServerThread:
+    return await start_server(("anna@example.com", "Анна"), ("boris@example.com", "Борис"))
 
 
 async def test_reader_and_operator_talk(server: ServerThread) -> None:

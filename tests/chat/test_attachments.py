@@ -21,12 +21,8 @@ PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
-    settings = make_settings(tmp_path)
-    add_operator_sync(settings, "anna@example.com", "Анна")
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
+async def server(start_server: Any) -> ServerThread:
+    return await start_server(("anna@example.com", "Анна"))
 
 
 def test_only_images_and_pdf_by_content() -> None:

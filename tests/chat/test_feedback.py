@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from support.chat import Operator, ServerThread, add_operator_sync, make_settings, recv, send
+from support.chat import Operator, ServerThread, recv, send
 from support.chat import visitor as open_visitor
 
 from chat_server.failed_searches import normalise, page_path
@@ -28,17 +27,13 @@ SITE = "https://help.example.com"
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
+async def server(tmp_path: Path, start_server: Any) -> ServerThread:
     site = tmp_path / "site"
     (site / "_data").mkdir(parents=True)
     (site / "_data" / "articles.json").write_text(json.dumps(ARTICLES), encoding="utf-8")
     (site / "index.html").write_text("<h1>home</h1>", encoding="utf-8")
-    settings = make_settings(tmp_path, site_dir=site)
-    add_operator_sync(settings, "anna@example.com", "Анна")
-    add_operator_sync(settings, "igor@example.com", "Игорь")
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
+    return await start_server(("anna@example.com", "Анна"), ("igor@example.com", "Игорь"),
+                              site_dir=site)
 
 
 async def test_ratings_one_per_reader_and_stats(server: ServerThread) -> None:

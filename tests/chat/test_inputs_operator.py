@@ -3,18 +3,16 @@ never a 500, a traceback or close 1011 — over a real server and real sockets."
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from support.chat import (
     Operator,
     ServerThread,
-    add_operator_sync,
-    make_settings,
     recv,
     send,
     visitor,
@@ -29,15 +27,11 @@ TOO_BIG = [2**63, 2**64 - 1, MAX_ID + 1]  # past SQLite's INTEGER, orjson's, Pos
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
+async def server(tmp_path: Path, start_server: Any) -> ServerThread:
     site = tmp_path / "site"
     (site / "_data").mkdir(parents=True)
     (site / "_data" / "articles.json").write_text("[]", encoding="utf-8")
-    settings = make_settings(tmp_path, site_dir=site)
-    add_operator_sync(settings, "anna@example.com", "Анна")
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
+    return await start_server(("anna@example.com", "Анна"), site_dir=site)
 
 
 @pytest.fixture

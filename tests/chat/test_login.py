@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -14,8 +14,6 @@ from support.chat import (
     PASSWORD,
     REDIS_URL,
     ServerThread,
-    add_operator_sync,
-    make_settings,
     reachable,
 )
 from support.env import require
@@ -27,12 +25,8 @@ EMAIL = "anna@example.com"
 
 
 @pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
-    settings = make_settings(tmp_path)
-    add_operator_sync(settings, EMAIL, "Анна")
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
+async def server(start_server: Any) -> ServerThread:
+    return await start_server((EMAIL, "Анна"))
 
 
 def client_from(server: ServerThread, address: str) -> httpx.AsyncClient:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
 from support.chat import (
     PASSWORD,
     Operator,
     ServerThread,
-    add_operator_sync,
-    make_settings,
     recv,
     send,
     visitor,
@@ -23,15 +17,6 @@ from websockets.exceptions import ConnectionClosed
 
 from chat_server.app import OPERATOR_CSP
 from chat_server.protocol import Close
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
-    settings = make_settings(tmp_path)
-    add_operator_sync(settings, "anna@example.com", "Анна", ("support",))
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
 
 
 async def test_login_sets_a_strict_httponly_cookie(server: ServerThread) -> None:

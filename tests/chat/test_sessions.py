@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -17,9 +16,7 @@ from support.chat import (
     ROOT,
     Operator,
     ServerThread,
-    add_operator_sync,
     free_port,
-    make_settings,
     recv,
     start_subprocess,
     stop_subprocess,
@@ -32,15 +29,6 @@ from chat_server.protocol import Close
 from chat_server.store import Store
 
 NEW_PASSWORD = "a brand new passphrase"
-
-
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[ServerThread]:
-    settings = make_settings(tmp_path)
-    add_operator_sync(settings, "anna@example.com", "Анна", ("support",))
-    running = await asyncio.to_thread(ServerThread(settings).start)
-    yield running
-    await asyncio.to_thread(running.stop)
 
 
 def cli(settings_dir: Path, database: str, *args: str, stdin: str = "",

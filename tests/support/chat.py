@@ -23,10 +23,10 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from builder.pipeline import build
 from chat_server import auth
-from chat_server.__main__ import SERVER_OPTIONS
 from chat_server.app import create_app
 from chat_server.broker import open_broker
 from chat_server.mailer import Mailer
+from chat_server.runtime import SERVER_OPTIONS
 from chat_server.settings import ChatSettings
 from chat_server.store import open_store
 

@@ -23,7 +23,7 @@ HELLO_TIMEOUT = 15.0
 ARTICLE_FIELDS = {"id": 300, "lang": 16, "rating": 16}  # a message's `article`: max lengths
 
 
-async def visitor_socket(websocket: WebSocket) -> None:
+async def reader_socket(websocket: WebSocket) -> None:
     app = websocket.app
     chat: Chat = app.state.chat
     connection = Connection(websocket)
