@@ -19,6 +19,8 @@ async def decorate(store: Store, secret_key: str, messages: list[Record],
     URL is signed for them (an <img> cannot send their token); an operator's relies on the
     session cookie."""
     ids = [m["attachment_id"] for m in messages if m.get("attachment_id")]
+    if not ids:  # most messages: no lookup, not even an await
+        return
     found = await store.get_attachments(ids)
     for message in messages:
         record = found.get(message.get("attachment_id") or "")
