@@ -159,7 +159,7 @@ async def reader_upload(request: Request) -> Response:
     if visitor_id is None:
         return with_cors(request, json_error(401, "token"))
     # A reader with a token but no row yet (they only said hello) owns no conversation.
-    visitor = await chat.store.get_visitor(visitor_id) or {"id": visitor_id}
+    visitor = await chat.store.get_reader(visitor_id) or {"id": visitor_id}
     try:
         conversation = await chat.own_conversation(visitor, int(fields.get("conversation_id",
                                                                            "0")))

@@ -91,7 +91,7 @@ def verify_user_hash(identity_secret: str, user_id: str, given: str) -> bool:
     return hmac.compare_digest(user_hash(identity_secret, user_id), given.lower())
 
 
-def new_visitor_id() -> str:
+def new_reader_id() -> str:
     return "v_" + secrets.token_urlsafe(18)
 
 

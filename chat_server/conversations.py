@@ -48,11 +48,11 @@ class Chat:
         self.names = OperatorNames(store)
         self.views = Views(store, settings.secret_key, self.names)
         # Readers with an open widget in this process; a reply to anyone else goes by email.
-        self.visitor_sockets: Counter[str] = Counter()
+        self.reader_sockets: Counter[str] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
 
     # --- reader side -----------------------------------------------------------------------
-    async def visitor_message(self, visitor: Record, data: dict[str, Any], origin: str = "",
+    async def reader_message(self, visitor: Record, data: dict[str, Any], origin: str = "",
                               owned: set[int] | None = None) -> tuple[Record, Record, bool]:
         """A reader's message: a new conversation or one of their own. `origin` names the
         socket it came by, which gets an `ack` instead of an echo; `owned` holds the ids
@@ -95,14 +95,14 @@ class Chat:
     async def confirm_email(self, visitor_id: str, conversation_id: int, email: str) -> bool:
         """The reader opened the confirmation link: the address is theirs. False when the
         reader or their conversation is gone."""
-        visitor = await self.store.get_visitor(visitor_id)
+        visitor = await self.store.get_reader(visitor_id)
         if visitor is None:
             return False
         try:
             conversation = await self.own_conversation(visitor, conversation_id)
         except NotFound:
             return False
-        await self.store.update_visitor(visitor_id, email=email, confirmed_email=email)
+        await self.store.update_reader(visitor_id, email=email, confirmed_email=email)
         await self.use_email(conversation, email)
         return True
 
@@ -205,7 +205,7 @@ class Chat:
                                   events.conversation(public_conversation(conversation)))
 
     def _email_if_away(self, conversation: Record, message: Record, operator: Record) -> None:
-        if not self.mailer.enabled or self.visitor_sockets[conversation["visitor_id"]] > 0:
+        if not self.mailer.enabled or self.reader_sockets[conversation["visitor_id"]] > 0:
             return
         self.in_background(reader_email.send_reply(self, conversation, message, operator))
 

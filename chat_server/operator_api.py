@@ -44,8 +44,8 @@ async def conversation(request: Request, operator: Record) -> Response:
     found = await chat.store.get_conversation(_int(request.path_params["id"]))
     if found is None:
         return json_error(404, "not_found")
-    visitor = await chat.store.get_visitor(found["visitor_id"])
-    earlier = [c for c in await chat.store.visitor_conversations(found["visitor_id"])
+    visitor = await chat.store.get_reader(found["visitor_id"])
+    earlier = [c for c in await chat.store.reader_conversations(found["visitor_id"])
                if c["id"] != found["id"]]
     messages = await chat.store.messages_after(found["id"], 0, internal=True)
     return JSONResponse({"conversation": found, "visitor": visitor, "earlier": earlier,

@@ -34,7 +34,7 @@ async def rate(request: Request) -> Response:
     token = data.get("token")
     reader_id = signer.visitor_id(token if isinstance(token, str) else None)
     if reader_id is None:
-        reader_id = auth.new_visitor_id()
+        reader_id = auth.new_reader_id()
     saved = await chat.store.rate(article_id, lang, reader_id, str(rating),
                                   _text(data, "commit", 64))
     return with_cors(request, JSONResponse({

@@ -184,7 +184,7 @@ def reply_text(chat: Chat, conversation: Record, message: Record, operator: Reco
 async def send_reply(chat: Chat, conversation: Record, message: Record,
                      operator: Record) -> None:
     """An operator's reply to a reader who is away: only to the address they confirmed."""
-    reader = await chat.store.get_visitor(conversation["visitor_id"])
+    reader = await chat.store.get_reader(conversation["visitor_id"])
     to = conversation["email"]
     if not to or reader is None or reader.get("confirmed_email") != to:
         return

@@ -49,14 +49,14 @@ async def reader_socket(websocket: WebSocket) -> None:
     except TimeoutError:
         await connection.close(Close.HELLO_REQUIRED, "no hello")
         return
-    session = VisitorSession(chat, reader, app.state.limits, client)
+    session = ReaderSession(chat, reader, app.state.limits, client)
     visitor = reader.visitor
     subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(events.reader_channel(visitor["id"]))
     subscriber.add(events.READERS)
-    chat.visitor_sockets[visitor["id"]] += 1
+    chat.reader_sockets[visitor["id"]] += 1
     try:
-        conversations = await chat.store.visitor_conversations(visitor["id"]) if (
+        conversations = await chat.store.reader_conversations(visitor["id"]) if (
             reader.stored) else []
         await connection.send(frame(
             "welcome", token=app.state.signer.visitor_token(visitor["id"]),
@@ -65,9 +65,9 @@ async def reader_socket(websocket: WebSocket) -> None:
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(VISITOR_IN, session.handle, subscriber, session.translate)
     finally:
-        chat.visitor_sockets[visitor["id"]] -= 1
-        if chat.visitor_sockets[visitor["id"]] <= 0:
-            del chat.visitor_sockets[visitor["id"]]
+        chat.reader_sockets[visitor["id"]] -= 1
+        if chat.reader_sockets[visitor["id"]] <= 0:
+            del chat.reader_sockets[visitor["id"]]
 
 
 @dataclass
@@ -75,7 +75,7 @@ class Reader:
     """Who said hello: their record, and whether it is in the store yet."""
 
     visitor: Record
-    stored: bool  # False: no row until they do something (VisitorSession.stored_visitor)
+    stored: bool  # False: no row until they do something (ReaderSession.stored_reader)
     verified: bool = False  # a logged-in user of the host product (user_hash checked)
     changes: dict[str, Any] = field(default_factory=dict)  # the hello's, for that row
     lang: str = ""
@@ -96,24 +96,24 @@ async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> R
         if not user_hash.isascii() or not auth.verify_user_hash(
                 settings.identity_secret, user_id, user_hash):
             raise ProtocolError(Close.UNAUTHORIZED, "user_hash does not match user_id")
-        visitor: Record | None = await store.visitor_for_user(user_id, auth.new_visitor_id())
+        visitor: Record | None = await store.reader_for_user(user_id, auth.new_reader_id())
     elif settings.identity_required:
         raise ProtocolError(Close.UNAUTHORIZED, "identity required")
     else:
         # A link from an email reply names the reader it was sent to; else the stored token.
         visitor_id = signer.reader_from_link(hello.get("link")) or signer.visitor_id(
             hello.get("token"))
-        visitor = await store.get_visitor(visitor_id) if visitor_id else None
+        visitor = await store.get_reader(visitor_id) if visitor_id else None
         if visitor is not None and visitor["user_id"]:
             # A logged-in user's conversations never open for an anonymous token.
             visitor, visitor_id = None, None
         if visitor is None:
-            return Reader(_unsaved(visitor_id or auth.new_visitor_id(), changes), stored=False,
+            return Reader(_unsaved(visitor_id or auth.new_reader_id(), changes), stored=False,
                           changes=changes, lang=lang)
     assert visitor is not None
     if changes:
-        await store.update_visitor(visitor["id"], **changes)
-        visitor = await store.get_visitor(visitor["id"]) or visitor
+        await store.update_reader(visitor["id"], **changes)
+        visitor = await store.get_reader(visitor["id"]) or visitor
     return Reader(visitor, stored=True, verified=bool(user_id), lang=lang)
 
 
@@ -162,7 +162,7 @@ def _article(value: Any) -> dict[str, str] | None:
     return {key: value.get(key, "") for key in ARTICLE_FIELDS}
 
 
-class VisitorSession:
+class ReaderSession:
     def __init__(self, chat: Chat, reader: Reader, budget: Limits, client: str) -> None:
         self.chat = chat
         self.reader = reader
@@ -172,16 +172,16 @@ class VisitorSession:
         self.id = uuid.uuid4().hex  # events this socket caused come back as acks, not echoes
         self.owned: set[int] = set()  # conversation ids proved to be this reader's
 
-    async def stored_visitor(self) -> Record:
+    async def stored_reader(self) -> Record:
         """The reader's row, made at their first action with what their hello said: a hello
         alone stores nothing, so opening the widget (or a script saying hello in a loop)
         costs no row."""
         if not self.reader.stored:
             store = self.chat.store
-            await store.ensure_visitor(self.visitor["id"])
+            await store.ensure_reader(self.visitor["id"])
             if self.reader.changes:
-                await store.update_visitor(self.visitor["id"], **self.reader.changes)
-            self.visitor = await store.get_visitor(self.visitor["id"]) or self.visitor
+                await store.update_reader(self.visitor["id"], **self.reader.changes)
+            self.visitor = await store.get_reader(self.visitor["id"]) or self.visitor
             self.reader.stored = True
         return self.visitor
 
@@ -205,8 +205,8 @@ class VisitorSession:
         data["article"] = _article(data.get("article"))
         # Writing into an existing conversation needs one, hence a row already.
         visitor = self.visitor if data.get("conversation_id") is not None else (
-            await self.stored_visitor())
-        conversation, message, _created = await self.chat.visitor_message(
+            await self.stored_reader())
+        conversation, message, _created = await self.chat.reader_message(
             visitor, data, self.id, self.owned)
         [shown] = await self.chat.views.for_reader([message], visitor["id"])
         await send(frame("ack", client_id=data["client_id"], message=shown,
@@ -237,9 +237,9 @@ class VisitorSession:
             await send(frame("error", code="bad_email", conversation_id=conversation_id))
             return
         conversation = await self.chat.own_conversation(self.visitor, conversation_id)
-        await self.chat.store.update_visitor(self.visitor["id"], email=email)
+        await self.chat.store.update_reader(self.visitor["id"], email=email)
         # Fresh: the address may have been confirmed from a mail since this socket opened.
-        fresh = await self.chat.store.get_visitor(self.visitor["id"]) or self.visitor
+        fresh = await self.chat.store.get_reader(self.visitor["id"]) or self.visitor
         outcome = await reader_email.ask_to_confirm(self.chat, self.budget, fresh,
                                                     conversation, email, self.reader.lang,
                                                     self.client)

@@ -79,7 +79,7 @@ class MessageQueries(Queries):
             raise LookupError(f"no conversation {conversation_id}")
         return found
 
-    async def visitor_conversations(self, visitor_id: str) -> list[Record]:
+    async def reader_conversations(self, visitor_id: str) -> list[Record]:
         return await self._all(select(conversations).where(
             conversations.c.visitor_id == visitor_id).order_by(conversations.c.id.desc()))
 

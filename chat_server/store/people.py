@@ -62,33 +62,33 @@ class PeopleQueries(Queries):
         await self._transaction(write)
 
     # --- visitors ------------------------------------------------------------------------
-    async def get_visitor(self, visitor_id: str) -> Record | None:
+    async def get_reader(self, visitor_id: str) -> Record | None:
         return await self._one(select(visitors).where(visitors.c.id == visitor_id))
 
-    async def ensure_visitor(self, visitor_id: str) -> Record:
-        found = await self.get_visitor(visitor_id)
+    async def ensure_reader(self, visitor_id: str) -> Record:
+        found = await self.get_reader(visitor_id)
         if found:
             return found
-        query = visitors.insert().values(_new_visitor(visitor_id))
+        query = visitors.insert().values(_new_reader(visitor_id))
         with contextlib.suppress(IntegrityError):  # another tab created it meanwhile
             await self._transaction(lambda conn: conn.execute(query))
-        found = await self.get_visitor(visitor_id)
+        found = await self.get_reader(visitor_id)
         assert found is not None
         return found
 
-    async def visitor_for_user(self, user_id: str, new_id: str) -> Record:
+    async def reader_for_user(self, user_id: str, new_id: str) -> Record:
         query = select(visitors).where(visitors.c.user_id == user_id)
         found = await self._one(query)
         if found:
             return found
-        insert = visitors.insert().values({**_new_visitor(new_id), "user_id": user_id})
+        insert = visitors.insert().values({**_new_reader(new_id), "user_id": user_id})
         with contextlib.suppress(IntegrityError):
             await self._transaction(lambda conn: conn.execute(insert))
         found = await self._one(query)
         assert found is not None
         return found
 
-    async def update_visitor(self, visitor_id: str, **fields: Any) -> None:
+    async def update_reader(self, visitor_id: str, **fields: Any) -> None:
         for name in JSON_FIELDS:
             if name in fields:
                 fields[name] = json.dumps(fields[name], ensure_ascii=False, sort_keys=True)
@@ -97,7 +97,7 @@ class PeopleQueries(Queries):
         await self._transaction(lambda conn: conn.execute(query))
 
 
-def _new_visitor(visitor_id: str) -> dict[str, Any]:
+def _new_reader(visitor_id: str) -> dict[str, Any]:
     stamp = now_ms()
     return {"id": visitor_id, "name": "", "email": "", "attributes": "{}", "context": "{}",
             "created_at": stamp, "last_seen": stamp}

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from support.chat import Operator, ServerThread, add_operator_sync, make_settings, recv, send
-from support.chat import visitor as open_visitor
+from support.chat import visitor as open_reader
 
 from chat_server.attachments import MAX_BYTES, clean_name, sniff
 from chat_server.store import Store
@@ -38,7 +38,7 @@ async def test_upload_deliver_download(server: ServerThread) -> None:
     anna = await Operator.login(server, "anna@example.com")
     anna_ws = await anna.socket()
     await recv(anna_ws, "welcome")
-    reader, hello = await open_visitor(server.ws)
+    reader, hello = await open_reader(server.ws)
     await send(reader, "message", client_id="a", body="screenshot follows")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     await recv(anna_ws, "message")
@@ -70,7 +70,7 @@ async def test_upload_deliver_download(server: ServerThread) -> None:
         big = await client.post("/api/attachments", data=form,
                                 files={"file": ("big.pdf", PDF + b"0" * MAX_BYTES)})
         assert big.status_code == 413
-        _other, other_hello = await open_visitor(server.ws)
+        _other, other_hello = await open_reader(server.ws)
         stranger = await client.post("/api/attachments", data={**form,
                                      "token": other_hello["token"]},
                                      files={"file": ("x.pdf", PDF)})
@@ -103,7 +103,7 @@ class Reader:
         self.server, self.source = server, source
 
     async def __aenter__(self) -> Reader:
-        self.ws, hello = await open_visitor(self.server.ws)
+        self.ws, hello = await open_reader(self.server.ws)
         await send(self.ws, "message", client_id="first", body="a file follows")
         self.conversation_id = (await recv(self.ws, "ack"))["conversation"]["id"]
         self.token = hello["token"]
@@ -192,7 +192,7 @@ async def test_a_signature_that_is_not_ascii_is_forbidden(server: ServerThread) 
 
 
 async def test_usage_counts_the_last_day_of_a_reader_and_of_an_address(store: Store) -> None:
-    await store.ensure_visitor("v1")
+    await store.ensure_reader("v1")
     conversation, _message, _ = await store.start_conversation("v1", "c", "hi")
 
     async def add(name: str, uploader: str, address: str, size: int, kind: str = "visitor"

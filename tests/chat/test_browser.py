@@ -54,7 +54,7 @@ async def wait_for_mail(inbox: Inbox, count: int) -> Any:
     raise AssertionError(f"{len(inbox.messages)} mails, expected {count}")
 
 
-def hostile_visitor(port: int) -> None:
+def hostile_reader(port: int) -> None:
     """A reader who is not a browser: hostile name, email and message, straight on the wire."""
     with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
         ws.send(json.dumps({"type": "hello", "name": HOSTILE,
@@ -118,7 +118,7 @@ async def scenario(browser: Any, server: ServerThread, port: int, artifacts_dir:
     await reader.click(".hc-chat-launcher")
     await reader.wait_for_selector(".hc-chat-mine:has-text('Срок устарел')")
     await reader.wait_for_selector(".hc-chat-mine .hc-chat-file img")
-    await asyncio.to_thread(hostile_visitor, port)
+    await asyncio.to_thread(hostile_reader, port)
 
     operator_context = await browser.new_context(locale="ru-RU")
     operator = await operator_context.new_page()

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from support.chat import Operator, ServerThread, recv, send
-from support.chat import visitor as open_visitor
+from support.chat import visitor as open_reader
 
 from chat_server.failed_searches import normalise, page_path
 
@@ -85,7 +85,7 @@ async def test_a_sad_rating_starts_a_conversation_assigned_to_the_author(
     anna = await Operator.login(server, "anna@example.com")
     anna_ws = await anna.socket()
     await recv(anna_ws, "welcome")
-    reader, _ = await open_visitor(server.ws)
+    reader, _ = await open_reader(server.ws)
     await send(reader, "message", client_id="sad1", body="Устаревшие сроки",
                article={"id": "nds/deklaraciya", "lang": "ru", "rating": "sad"})
     ack = await recv(reader, "ack")

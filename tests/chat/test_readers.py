@@ -205,6 +205,6 @@ async def test_an_older_database_gains_the_readers_columns(store: Store) -> None
         assert "confirmed_email" in await conn.run_sync(columns, "chat_visitors")
         assert "uploader_address" in await conn.run_sync(columns, "chat_attachments")
     # An address left before the step was never confirmed: nothing is carried over.
-    assert (await store.get_visitor("v-old"))["confirmed_email"] == ""
-    await store.update_visitor("v-old", confirmed_email="r@example.com")
-    assert (await store.get_visitor("v-old"))["confirmed_email"] == "r@example.com"
+    assert (await store.get_reader("v-old"))["confirmed_email"] == ""
+    await store.update_reader("v-old", confirmed_email="r@example.com")
+    assert (await store.get_reader("v-old"))["confirmed_email"] == "r@example.com"

@@ -24,18 +24,18 @@ async def test_operators(store: Store) -> None:
 
 
 async def test_first_message_is_idempotent_by_client_id(store: Store) -> None:
-    await store.ensure_visitor("v1")
+    await store.ensure_reader("v1")
     conv, msg, created = await store.start_conversation(
         "v1", "c-1", "Привет <b>", context={"page": "/ru/"}, group_name="support")
     again, same, created_again = await store.start_conversation("v1", "c-1", "Привет <b>")
     assert created and not created_again
     assert again["id"] == conv["id"] and same["id"] == msg["id"]
     assert conv["context"] == {"page": "/ru/"} and conv["status"] == "open"
-    assert len(await store.visitor_conversations("v1")) == 1
+    assert len(await store.reader_conversations("v1")) == 1
 
 
 async def test_messages_resume_after_id_and_hide_notes(store: Store) -> None:
-    await store.ensure_visitor("v2")
+    await store.ensure_reader("v2")
     op = await store.add_operator("op@example.com", "Op", "hash")
     conv, first, _ = await store.start_conversation("v2", "a", "one")
     reply, created, _ = await store.post_message(conv["id"], "operator", str(op["id"]), "two",
@@ -56,7 +56,7 @@ async def test_messages_resume_after_id_and_hide_notes(store: Store) -> None:
 
 
 async def test_concurrent_resends_make_one_message(store: Store) -> None:
-    await store.ensure_visitor("v3")
+    await store.ensure_reader("v3")
     conv, _, _ = await store.start_conversation("v3", "x", "hi")
     results = await asyncio.gather(*(
         store.post_message(conv["id"], "visitor", "v3", "same", "dup") for _ in range(5)))
@@ -72,7 +72,7 @@ async def test_message_to_missing_conversation_fails(store: Store) -> None:
 async def test_inbox_views_and_counts(store: Store) -> None:
     op = await store.add_operator("me@example.com", "Me", "hash")
     for n in range(3):
-        await store.ensure_visitor(f"iv{n}")
+        await store.ensure_reader(f"iv{n}")
     c0, _, _ = await store.start_conversation("iv0", "a", "unassigned")
     c1, _, _ = await store.start_conversation("iv1", "a", "mine", assignee_id=op["id"])
     c2, _, _ = await store.start_conversation("iv2", "a", "closed")
@@ -85,18 +85,18 @@ async def test_inbox_views_and_counts(store: Store) -> None:
 
 
 async def test_read_marks_only_move_forward(store: Store) -> None:
-    await store.ensure_visitor("r")
+    await store.ensure_reader("r")
     conv, msg, _ = await store.start_conversation("r", "a", "x")
     assert await store.mark_read(conv["id"], "operator", msg["id"]) == msg["id"]
     assert await store.mark_read(conv["id"], "operator", msg["id"] - 1) == msg["id"]
 
 
 async def test_verified_user_gets_one_visitor(store: Store) -> None:
-    first = await store.visitor_for_user("user-42", "browser-a")
-    second = await store.visitor_for_user("user-42", "browser-b")
+    first = await store.reader_for_user("user-42", "browser-a")
+    second = await store.reader_for_user("user-42", "browser-b")
     assert first["id"] == second["id"] == "browser-a"
-    await store.update_visitor("browser-a", name="Ира", attributes={"plan": "pro"})
-    assert (await store.get_visitor("browser-a"))["attributes"] == {"plan": "pro"}
+    await store.update_reader("browser-a", name="Ира", attributes={"plan": "pro"})
+    assert (await store.get_reader("browser-a"))["attributes"] == {"plan": "pro"}
 
 
 async def test_one_rating_per_reader_per_article(store: Store) -> None:
@@ -147,7 +147,7 @@ async def test_an_older_database_is_migrated(store: Store) -> None:
 
 async def test_a_bad_write_in_a_busy_moment_fails_alone(store: Store) -> None:
     """On SQLite concurrent messages share one commit; one failing must not sink the rest."""
-    await store.ensure_visitor("busy")
+    await store.ensure_reader("busy")
     conv, _, _ = await store.start_conversation("busy", "first", "hi")
     calls = [store.post_message(conv["id"], "visitor", "busy", f"m{n}", f"c{n}")
              for n in range(20)]
@@ -167,7 +167,7 @@ async def test_a_bad_write_in_a_busy_moment_fails_alone(store: Store) -> None:
 async def test_a_message_write_returns_its_conversation_as_stored(store: Store) -> None:
     """After every kind of change, the conversation a message's write returns (for the ack
     and the operators' event) is the row as stored (on SQLite partly from a cache)."""
-    await store.ensure_visitor("asis")
+    await store.ensure_reader("asis")
     op = await store.add_operator("asis@example.com", "Op", "hash")
     conv, _, _ = await store.start_conversation("asis", "first", "hi", context={"page": "/"})
 

@@ -16,7 +16,7 @@ async def test_a_failed_batch_leaves_no_uncommitted_row_behind(tmp_path: Path) -
     store = open_store(f"sqlite:///{tmp_path / 'chat.db'}")
     await store.migrate()
     try:
-        await store.ensure_visitor("v")
+        await store.ensure_reader("v")
         conv, _, _ = await store.start_conversation("v", "first", "hi")
         await store.post_message(conv["id"], "visitor", "v", "cached", "c1")
 
