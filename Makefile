@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run build serve check test test-deps chromium bench lint docs clean
+.PHONY: install run build serve check test test-deps chromium bench lint lint-js docs clean
 
 install: $(PY_STAMP)
 
@@ -49,10 +49,14 @@ check: install
 test: test-deps lint
 	$(BIN)/python -m pytest
 
-# ruff over everything, mypy (strict, see pyproject.toml) over the two packages.
-lint: install
+# ruff over everything, mypy (strict, see pyproject.toml) over the two packages, eslint
+# (pinned in package.json, eslint.config.js) over our JavaScript.
+lint: install lint-js
 	$(BIN)/ruff check builder chat_server tests bench build.py
 	$(BIN)/mypy
+
+lint-js: $(NODE_STAMP)
+	npx --no-install eslint .
 
 docs: install
 	$(BIN)/python build.py config-reference > docs/configuration.md

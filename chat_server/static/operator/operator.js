@@ -145,7 +145,7 @@
       gain.connect(audio.destination);
       osc.start();
       osc.stop(audio.currentTime + 0.15);
-    } catch (e) { /* no sound available */ }
+    } catch { /* no sound available */ }
   }
   function alertNew() {
     beep();

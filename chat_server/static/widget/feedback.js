@@ -13,9 +13,9 @@
   var store = {
     get: function (k, d) {
       try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
-      catch (e) { return d; }
+      catch { return d; }
     },
-    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* private mode */ } }
+    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode */ } }
   };
 
   // ---------------------------------------------------------------- posting (ratings, searches)

@@ -28,9 +28,9 @@
   var store = {
     get: function (k, d) {
       try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
-      catch (e) { return d; }
+      catch { return d; }
     },
-    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch (e) { /* private mode */ } }
+    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode */ } }
   };
   function t(key, fallback) { return T["chat_" + key] || fallback || key; }
   function el(tag, cls, text) {
@@ -60,7 +60,7 @@
   }
   function context() {
     var tz = "";
-    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { /* old browser */ }
+    try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* old browser */ }
     return { page: location.href.split("#")[0], title: document.title, lang: cfg.lang,
              article_id: cfg.article ? cfg.article.id : "", browser: navigator.userAgent.slice(0, 300),
              timezone: tz, local_time: new Date().toString().slice(0, 60) };

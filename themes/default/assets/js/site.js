@@ -5,7 +5,7 @@
   var KEY = "theme";
 
   function stored() {
-    try { return localStorage.getItem(KEY); } catch (e) { return null; }
+    try { return localStorage.getItem(KEY); } catch { return null; }
   }
 
   // --- light / dark toggle: the inline script in <head> already set data-theme before paint.
@@ -22,7 +22,7 @@
     if (!button) return;
     var next = doc.getAttribute("data-theme") === "dark" ? "light" : "dark";
     applyTheme(next);
-    try { localStorage.setItem(KEY, next); } catch (e) { /* private mode: not remembered */ }
+    try { localStorage.setItem(KEY, next); } catch { /* private mode: not remembered */ }
   });
   // Follow the system setting live, until the reader makes a choice of their own.
   if (window.matchMedia) {

@@ -298,6 +298,7 @@
   Engine.prototype.snippet = function (text, parts, length) {
     length = length || 180;
     var spans = [];
+    // eslint-disable-next-line no-misleading-character-class -- combining marks are word characters on their own here
     var re = /[0-9A-Za-z\u00c0-\u024f\u0400-\u04ff\u00ad\u0300-\u036f]+/g;
     var m;
     while ((m = re.exec(text))) {

@@ -90,7 +90,7 @@
         onBackendMessage(event.data);
       };
       backend = { send: worker.postMessage.bind(worker) };
-    } catch (err) {
+    } catch {
       backend = startOnPage(scripts); // hosts whose Content-Security-Policy refuses workers
     }
     return backend;

@@ -18,6 +18,7 @@
 })(typeof self !== "undefined" ? self : this, function () {
   "use strict";
   var TOKEN_RE = /[0-9a-z\u00c0-\u024f\u0400-\u04ff]+/g;
+  // eslint-disable-next-line no-misleading-character-class -- each of these invisible code points on its own, not a sequence
   var INVISIBLE_RE = /[\u00ad\u200b\u200c\u200d\u2060\ufeff]/g;
   var CYRILLIC_RE = /^[\u0400-\u04ff]+$/;
   var LATIN_RE = /^[a-z]+$/;
