@@ -18,6 +18,7 @@ from functools import lru_cache
 from html import unescape
 
 from markdown_it import MarkdownIt
+from markdown_it.common import normalize_url
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
@@ -113,19 +114,30 @@ def _make_markdown_it(
     titles: Mapping[str, str], anchor_label: str, highlighter: Highlighter, raw_html: str
 ) -> MarkdownIt:
     # HTML5 output (`<br>`, not `<br />`): the commonmark preset defaults to XHTML.
-    md = MarkdownIt("commonmark", {"html": raw_html != "escape", "xhtmlOut": False})
+    md = _CachedLinksMarkdownIt("commonmark", {"html": raw_html != "escape", "xhtmlOut": False})
     md.enable(["table", "strikethrough"])
     footnote_plugin(md)
     use_containers(md, titles)
     use_explicit_anchors(md)
     use_html_rules(md, highlighter, anchor_label)
     use_raw_html(md, raw_html)
-    # Percent-encoding a URL costs ~65 µs (mdurl parses it) and two thirds of the links in a
-    # real help center repeat (vkcloud: 16,108 links, 4,963 distinct); both are pure functions.
-    md.normalizeLink = lru_cache(maxsize=LINK_CACHE)(md.normalizeLink)  # type: ignore[method-assign]
-    md.normalizeLinkText = lru_cache(maxsize=LINK_CACHE)(  # type: ignore[method-assign]
-        md.normalizeLinkText)
     return md
+
+
+# Percent-encoding a URL costs ~65 µs (mdurl parses it) and two thirds of the links in a
+# real help center repeat (vkcloud: 16,108 links, 4,963 distinct); both are pure functions.
+_normalize_link = lru_cache(maxsize=LINK_CACHE)(normalize_url.normalizeLink)
+_normalize_link_text = lru_cache(maxsize=LINK_CACHE)(normalize_url.normalizeLinkText)
+
+
+class _CachedLinksMarkdownIt(MarkdownIt):
+    """markdown-it with its two URL normalisers cached."""
+
+    def normalizeLink(self, url: str) -> str:
+        return _normalize_link(url)
+
+    def normalizeLinkText(self, link: str) -> str:
+        return _normalize_link_text(link)
 
 
 class _Analysis:
