@@ -1,23 +1,20 @@
-/* The operator page: login, live inbox, conversation, presence. No build step, no framework.
+/* The operator page: login, live inbox, conversation, presence. No build step, no framework;
+ * what it shares with the reader's widget is in chat-kit.js (served from /widget/).
  * Under a strict CSP (no inline code): everything user-written goes in with textContent.
  */
 (function () {
   "use strict";
+  var kit = window.HelpCenterChatKit;
+  var el = kit.el;
   var $ = function (id) { return document.getElementById(id); };
+  var prefs = kit.storage("operator-", kit.TEXT);  // "operator-lang": a plain "ru" or "en"
   var state = {
-    me: null, csrf: "", ws: null, retry: 0, view: "unassigned", current: null, lastId: 0,
-    operators: [], unread: 0, baseTitle: document.title, typingTimer: null, lastTyping: 0,
-    lang: localStorage.getItem("operator-lang") || ((navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en")
+    me: null, csrf: "", ws: null, retry: kit.backoff(400, false), view: "unassigned", current: null,
+    lastId: 0, operators: [], unread: 0, baseTitle: document.title,
+    lang: prefs.get("lang", null) || ((navigator.language || "en").slice(0, 2) === "ru" ? "ru" : "en")
   };
   function s(key) { var d = window.OperatorStrings[state.lang] || window.OperatorStrings.en; return d[key] || key; }
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
   function time(ms) { return new Date(ms).toLocaleString(state.lang); }
-  function newId() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
   function translate() {
     document.documentElement.lang = state.lang;
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (node) {
@@ -62,7 +59,7 @@
   });
   $("lang-toggle").addEventListener("click", function () {
     state.lang = state.lang === "ru" ? "en" : "ru";
-    localStorage.setItem("operator-lang", state.lang);
+    prefs.set("lang", state.lang);
     translate();
     refreshInbox();
     if (state.current) openConversation(state.current.id);
@@ -84,15 +81,14 @@
   function connect() {
     var ws = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/operator");
     state.ws = ws;
-    ws.onopen = function () { state.retry = 0; $("connection").textContent = s("connected"); };
+    ws.onopen = function () { state.retry.reset(); $("connection").textContent = s("connected"); };
     ws.onmessage = function (e) { receive(JSON.parse(e.data)); };
     ws.onclose = function (e) {
       state.ws = null;
       $("connection").textContent = s("reconnecting");
       // 4401: no session; 4440: it ended (logout elsewhere, disabled, new password).
       if (e.code === 4401 || e.code === 4440) { showLogin(); return; }
-      state.retry = Math.min(state.retry + 1, 6);
-      setTimeout(connect, 400 * Math.pow(2, state.retry));
+      setTimeout(connect, state.retry.next());
     };
   }
   function send(frame) {
@@ -270,19 +266,8 @@
     if (m.internal) head.appendChild(el("span", "badge", s("note")));
     head.appendChild(el("time", "", time(m.created_at)));
     item.appendChild(head);
-    if (m.attachment) {
-      var link = el("a", "message-file");
-      link.href = m.attachment.url;
-      link.target = "_blank";
-      link.rel = "noopener";
-      if (m.attachment.content_type.indexOf("image/") === 0) {
-        var img = el("img");
-        img.src = m.attachment.url;
-        img.alt = m.attachment.name;
-        link.appendChild(img);
-      } else link.textContent = "📄 " + m.attachment.name;
-      item.appendChild(link);
-    } else item.appendChild(el("div", "message-body", m.body));
+    if (m.attachment) item.appendChild(kit.attachmentNode(m.attachment, { className: "message-file" }));
+    else item.appendChild(el("div", "message-body", m.body));
     list.appendChild(item);
     list.scrollTop = list.scrollHeight;
     if (m.id > state.lastId) {
@@ -302,7 +287,7 @@
     var text = $("composer-text").value;
     if (!text.trim() || !state.current) return;
     var note = document.querySelector('input[name="mode"]:checked').value === "note";
-    var frame = { type: note ? "note" : "reply", conversation_id: state.current.id, client_id: newId(), body: text };
+    var frame = { type: note ? "note" : "reply", conversation_id: state.current.id, client_id: kit.clientId(), body: text };
     if (!send(frame)) {
       // The socket is reconnecting: the same client id over REST cannot double-post.
       api("/api/operator/conversations/" + state.current.id + (note ? "/note" : "/reply"), { body: text, client_id: frame.client_id })
@@ -314,7 +299,7 @@
     var file = $("attach-file").files[0];
     if (!file || !state.current) return;
     var data = new FormData();
-    data.append("client_id", newId());
+    data.append("client_id", kit.clientId());
     data.append("file", file, file.name);
     fetch("/api/operator/conversations/" + state.current.id + "/attachments",
           { method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": state.csrf } })
@@ -325,16 +310,8 @@
   $("composer-text").addEventListener("keydown", function (e) {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("composer").requestSubmit();
   });
-  $("composer-text").addEventListener("input", function () {
-    var now = Date.now();
-    if (!state.current || now - state.lastTyping < 2000) return;
-    state.lastTyping = now;
-    send({ type: "typing", conversation_id: state.current.id, typing: true });
-    clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(function () {
-      if (state.current) send({ type: "typing", conversation_id: state.current.id, typing: false });
-    }, 4000);
-  });
+  $("composer-text").addEventListener("input", kit.typingThrottle(
+    function () { return state.current && state.current.id; }, send));
   $("assignee").addEventListener("change", function () {
     var value = $("assignee").value;
     send({ type: "assign", conversation_id: state.current.id, operator_id: value ? Number(value) : null });

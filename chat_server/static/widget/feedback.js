@@ -1,22 +1,31 @@
 /* Article ratings and failed-search reports for the help center's pages. Plain JS.
  *
  * Configured by #helpcenter-chat-config (partials/chat_scripts.html) like the chat widget,
- * and independent of it: a 😞 asks window.HelpCenterChat to open with the article.
+ * and independent of it (it shares only chat-kit.js): a 😞 asks window.HelpCenterChat to
+ * open with the article.
  */
 (function () {
   "use strict";
+  // A page built before chat-kit.js existed does not load it: load it, then this script again.
+  function kitThenAgain(base, script) {
+    if (!script || script.hasAttribute("data-after-kit")) return;
+    var kitScript = document.createElement("script");
+    kitScript.src = base + "/widget/chat-kit.js";
+    kitScript.onload = function () {
+      var again = document.createElement("script");
+      again.src = script.src;
+      again.setAttribute("data-after-kit", "");
+      document.head.appendChild(again);
+    };
+    document.head.appendChild(kitScript);
+  }
   var configNode = document.getElementById("helpcenter-chat-config");
   if (!configNode || window.HelpCenterFeedback) return;
   var cfg = JSON.parse(configNode.textContent);
   var base = cfg.url.replace(/\/+$/, "");
-  var KEY = "hc-chat:";  // shared with widget.js: one reader token per browser
-  var store = {
-    get: function (k, d) {
-      try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
-      catch { return d; }
-    },
-    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode */ } }
-  };
+  var kit = window.HelpCenterChatKit;
+  if (!kit) return kitThenAgain(base, document.currentScript);
+  var store = kit.storage("hc-chat:");  // shared with widget.js: one reader token per browser
 
   // ---------------------------------------------------------------- posting (ratings, searches)
   function post(path, body, beacon) {

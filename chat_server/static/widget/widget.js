@@ -1,63 +1,43 @@
-/* The reader's chat widget. Plain JS, no build step. (Ratings and failed searches: feedback.js.)
+/* The reader's chat widget. Plain JS, no build step. (Ratings and failed searches: feedback.js;
+ * what the operator page shares with it: chat-kit.js.)
  *
  * Loaded by partials/chat_scripts.html after the page (defer + idle), configured by the JSON
- * in #helpcenter-chat-config. Everything a person wrote is put on the page with textContent,
- * never as HTML. The protocol is docs/protocol.md.
+ * in #helpcenter-chat-config: the sidecar's URL and the theme's chat_* strings (every key, in
+ * English where the page's language has none: the build fills them in, so none live here).
+ * Everything a person wrote is put on the page with textContent, never as HTML. The protocol
+ * is docs/protocol.md.
  */
 (function () {
   "use strict";
+  // A page built before chat-kit.js existed does not load it: load it, then this script again.
+  function kitThenAgain(base, script) {
+    if (!script || script.hasAttribute("data-after-kit")) return;
+    var kitScript = document.createElement("script");
+    kitScript.src = base + "/widget/chat-kit.js";
+    kitScript.onload = function () {
+      var again = document.createElement("script");
+      again.src = script.src;
+      again.setAttribute("data-after-kit", "");
+      document.head.appendChild(again);
+    };
+    document.head.appendChild(kitScript);
+  }
   var configNode = document.getElementById("helpcenter-chat-config");
   if (!configNode || window.HelpCenterChat) return;
   var cfg = JSON.parse(configNode.textContent);
   var base = cfg.url.replace(/\/+$/, "");
+  var kit = window.HelpCenterChatKit;
+  if (!kit) return kitThenAgain(base, document.currentScript);
+  var el = kit.el;
   var T = cfg.strings || {};
-  var KEY = "hc-chat:";
-  // Refusals of an email address (docs/protocol.md, `email`): [string key, English fallback].
-  var EMAIL_ERRORS = {
-    bad_email: ["email_invalid", "Check the address"],
-    rate_limited: ["email_limited", "Too many confirmation emails. Try again later."],
-    email_unavailable: ["email_unavailable", "We cannot answer by email. Come back to this page later."]
-  };
+  var store = kit.storage("hc-chat:");  // shared with feedback.js: one reader token per browser
+  // Refusals of an email address (docs/protocol.md, `email`): the string that explains each.
+  var EMAIL_ERRORS = { bad_email: "email_invalid", rate_limited: "email_limited",
+                       email_unavailable: "email_unavailable" };
   // Refusals of an upload (docs/protocol.md, HTTP endpoints).
-  var UPLOAD_ERRORS = {
-    too_large: ["attach_too_big", "The file is over 10 MB."],
-    daily_quota: ["attach_quota", "You have sent a lot of files today. Try again tomorrow."],
-    storage_full: ["attach_full", "We cannot take files right now. Describe it in words, please."],
-    rate_limited: ["attach_quota", "You have sent a lot of files today. Try again tomorrow."]
-  };
-  var store = {
-    get: function (k, d) {
-      try { var v = localStorage.getItem(KEY + k); return v === null ? d : JSON.parse(v); }
-      catch { return d; }
-    },
-    set: function (k, v) { try { localStorage.setItem(KEY + k, JSON.stringify(v)); } catch { /* private mode */ } }
-  };
-  function t(key, fallback) { return T["chat_" + key] || fallback || key; }
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-  function newId() {
-    var a = new Uint8Array(12);
-    (window.crypto || window.msCrypto).getRandomValues(a);
-    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-  function attachmentNode(a, prefix) {
-    var link = el("a", "hc-chat-file");
-    link.href = prefix + a.url;
-    link.target = "_blank";
-    link.rel = "noopener";
-    if (a.content_type.indexOf("image/") === 0) {
-      var img = el("img");
-      img.src = prefix + a.url;
-      img.alt = a.name;
-      img.loading = "lazy";
-      link.appendChild(img);
-    } else link.textContent = "📄 " + a.name;
-    return link;
-  }
+  var UPLOAD_ERRORS = { too_large: "attach_too_big", daily_quota: "attach_quota",
+                        storage_full: "attach_full", rate_limited: "attach_quota" };
+  function t(key) { return T["chat_" + key] || key; }
   function context() {
     var tz = "";
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* old browser */ }
@@ -69,15 +49,15 @@
   // ---------------------------------------------------------------- the chat
   var chat = {
     ws: null, ready: false, panel: null, parts: {}, conversation: null, messages: {},
-    outbox: store.get("outbox", []), availability: null, retry: 0, pendingArticle: null,
-    typingTimer: null, lastTyping: 0, link: null,
+    outbox: store.get("outbox", []), availability: null, retry: kit.backoff(500, true),
+    pendingArticle: null, link: null,
 
     connect: function () {
       if (chat.ws) return;
       var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/visitor");
       chat.ws = ws;
       ws.onopen = function () {
-        chat.retry = 0;
+        chat.retry.reset();
         ws.send(JSON.stringify({ type: "hello", token: store.get("token", undefined) || undefined,
                                  link: chat.link || undefined, context: context(), lang: cfg.lang }));
         chat.link = null;
@@ -88,8 +68,7 @@
         chat.ready = false;
         chat.status();
         if (e.code === 4401 || e.code === 4403) return; // refused for good: do not hammer
-        chat.retry = Math.min(chat.retry + 1, 6);
-        setTimeout(chat.connect, 500 * Math.pow(2, chat.retry) * (0.5 + Math.random()));
+        setTimeout(chat.connect, chat.retry.next());
       };
     },
     send: function (frame) {
@@ -149,7 +128,7 @@
     submit: function (body) {
       body = body.trim();
       if (!body) return;
-      var frame = { type: "message", client_id: newId(), body: body.slice(0, 4000),
+      var frame = { type: "message", client_id: kit.clientId(), body: body.slice(0, 4000),
                     conversation_id: chat.conversation, context: context() };
       if (chat.pendingArticle) {
         frame.article = chat.pendingArticle;
@@ -168,7 +147,7 @@
     build: function () {
       var launcher = el("button", "hc-chat-launcher");
       launcher.type = "button";
-      launcher.setAttribute("aria-label", t("open", "Chat"));
+      launcher.setAttribute("aria-label", t("open"));
       launcher.setAttribute("aria-expanded", "false");
       launcher.appendChild(el("span", "hc-chat-launcher-icon", "💬"));
       var badge = el("span", "hc-chat-badge");
@@ -182,17 +161,17 @@
     buildPanel: function () {
       var panel = el("section", "hc-chat-panel");
       panel.setAttribute("role", "dialog");
-      panel.setAttribute("aria-label", t("title", "Chat"));
+      panel.setAttribute("aria-label", t("title"));
       panel.hidden = true;
       var head = el("header", "hc-chat-head");
-      head.appendChild(el("strong", "hc-chat-title", t("title", "Ask us")));
+      head.appendChild(el("strong", "hc-chat-title", t("title")));
       var close = el("button", "hc-chat-close", "×");
       close.type = "button";
-      close.setAttribute("aria-label", t("close", "Close"));
+      close.setAttribute("aria-label", t("close"));
       close.addEventListener("click", chat.close);
       head.appendChild(close);
       panel.appendChild(head);
-      var greeting = el("p", "hc-chat-greeting", t("greeting", "Hi! Ask a question or search the help center."));
+      var greeting = el("p", "hc-chat-greeting", t("greeting"));
       panel.appendChild(greeting);
       var status = el("p", "hc-chat-status");
       status.setAttribute("aria-live", "polite");
@@ -205,8 +184,8 @@
       var q = el("input");
       q.type = "search";
       q.name = "q";
-      q.placeholder = t("search_placeholder", "Search articles");
-      q.setAttribute("aria-label", t("search_placeholder", "Search articles"));
+      q.placeholder = t("search_placeholder");
+      q.setAttribute("aria-label", t("search_placeholder"));
       search.appendChild(q);
       var results = el("ul", "hc-chat-results");
       search.appendChild(results);
@@ -224,7 +203,7 @@
       log.setAttribute("role", "log");
       log.setAttribute("aria-live", "polite");
       panel.appendChild(log);
-      var typing = el("p", "hc-chat-typing", t("typing", "typing…"));
+      var typing = el("p", "hc-chat-typing", t("typing"));
       typing.hidden = true;
       panel.appendChild(typing);
       panel.appendChild(chat.buildEmailForm());
@@ -232,19 +211,19 @@
       var input = el("textarea");
       input.rows = 2;
       input.maxLength = 4000;
-      input.placeholder = t("placeholder", "Write a message…");
-      input.setAttribute("aria-label", t("placeholder", "Write a message…"));
+      input.placeholder = t("placeholder");
+      input.setAttribute("aria-label", t("placeholder"));
       var attach = el("label", "hc-chat-attach");
-      attach.title = t("attach", "Attach an image or PDF");
+      attach.title = t("attach");
       attach.appendChild(el("span", "", "📎"));
       var file = el("input");
       file.type = "file";
       file.accept = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
-      file.setAttribute("aria-label", t("attach", "Attach an image or PDF"));
+      file.setAttribute("aria-label", t("attach"));
       file.addEventListener("change", function () { if (file.files[0]) chat.upload(file.files[0]); file.value = ""; });
       attach.appendChild(file);
       form.appendChild(attach);
-      var sendButton = el("button", "hc-chat-send", t("send", "Send"));
+      var sendButton = el("button", "hc-chat-send", t("send"));
       sendButton.type = "submit";
       form.appendChild(input);
       form.appendChild(sendButton);
@@ -264,15 +243,15 @@
       box.hidden = true;
       var form = el("form");
       form.noValidate = true; // our own message, in the reader's language, not the browser's
-      var label = el("label", "", t("email_prompt", "Leave your email and we will answer there:"));
+      var label = el("label", "", t("email_prompt"));
       var input = el("input");
       input.type = "email";
       input.required = true;
       input.autocomplete = "email";
       label.appendChild(input);
-      var button = el("button", "", t("email_save", "Save"));
+      var button = el("button", "", t("email_save"));
       button.type = "submit";
-      var error = el("p", "hc-chat-error", t("email_invalid", "Check the address"));
+      var error = el("p", "hc-chat-error", t("email_invalid"));
       error.hidden = true;
       form.appendChild(label);
       form.appendChild(button);
@@ -286,7 +265,7 @@
       });
       var pending = el("p", "hc-chat-email-pending");
       pending.hidden = true;
-      var done = el("p", "hc-chat-email-done", t("email_saved", "Thank you! We will answer by email."));
+      var done = el("p", "hc-chat-email-done", t("email_saved"));
       done.hidden = true;
       box.appendChild(form);
       box.appendChild(pending);
@@ -301,10 +280,10 @@
       if (!p.emailForm) return;
       p.emailForm.hidden = state === "pending" || state === "done";
       p.emailError.hidden = state !== "error";
-      if (state === "error") p.emailError.textContent = t(detail[0], detail[1]);
+      if (state === "error") p.emailError.textContent = t(detail);
       p.emailPending.hidden = state !== "pending";
       if (state === "pending") {
-        p.emailPending.textContent = t("email_pending", "Check your inbox: open the link we sent to {email} to get our replies there.").replace("{email}", detail);
+        p.emailPending.textContent = t("email_pending").replace("{email}", detail);
       }
       p.emailDone.hidden = state !== "done";
     },
@@ -331,7 +310,7 @@
       if (!item) {
         item = el("li", "hc-chat-msg hc-chat-" + (m.author_kind === "visitor" ? "mine" : "theirs"));
         if (m.author_kind === "operator" && m.author_name) item.appendChild(el("span", "hc-chat-author", m.author_name));
-        if (m.attachment) item.appendChild(attachmentNode(m.attachment, base));
+        if (m.attachment) item.appendChild(kit.attachmentNode(m.attachment, { className: "hc-chat-file", prefix: base, lazy: true }));
         else item.appendChild(el("span", "hc-chat-body", m.body));
         var mark = el("span", "hc-chat-mark");
         item.appendChild(mark);
@@ -343,7 +322,7 @@
       if (m.author_kind === "visitor") {
         var markNode = item.querySelector(".hc-chat-mark");
         if (!m.pending && markNode.textContent === "") markNode.textContent = "✓";
-        markNode.title = m.pending ? t("sending", "Sending…") : t("delivered", "Delivered");
+        markNode.title = m.pending ? t("sending") : t("delivered");
       }
       if (m.author_kind === "operator" && chat.parts.typing) chat.parts.typing.hidden = true;
       if (m.author_kind === "operator" && m.id && chat.panel && !chat.panel.hidden && chat.ws) {
@@ -356,7 +335,7 @@
         if (Number(item.getAttribute("data-id")) <= readId) {
           var mark = item.querySelector(".hc-chat-mark");
           mark.textContent = "✓✓";
-          mark.title = t("read", "Read");
+          mark.title = t("read");
         }
       });
     },
@@ -368,13 +347,13 @@
       if (!chat.parts.status) return;
       var a = chat.availability;
       var text;
-      if (!chat.ready) text = t("connecting", "Connecting…");
-      else if (a && a.live) text = t("online", "We are online and usually reply within {n} min").replace("{n}", a.reply_minutes);
+      if (!chat.ready) text = t("connecting");
+      else if (a && a.live) text = t("online").replace("{n}", a.reply_minutes);
       else if (a && a.next_open) {
         var back = new Date(a.next_open);
         var when = back.toLocaleString(cfg.lang, { weekday: "long", hour: "2-digit", minute: "2-digit" });
-        text = t("closed", "We are away now. Back {when} (your time).").replace("{when}", when);
-      } else text = t("nobody", "Nobody is online right now.");
+        text = t("closed").replace("{when}", when);
+      } else text = t("nobody");
       chat.parts.status.textContent = text;
       var offline = chat.ready && a && !a.live;
       chat.parts.emailBox.hidden = !(offline && chat.conversation);
@@ -385,16 +364,7 @@
       chat.parts.badge.textContent = String(n);
       chat.parts.badge.hidden = false;
     },
-    typing: function () {
-      var now = Date.now();
-      if (!chat.conversation || now - chat.lastTyping < 2000) return;
-      chat.lastTyping = now;
-      chat.send({ type: "typing", conversation_id: chat.conversation, typing: true });
-      clearTimeout(chat.typingTimer);
-      chat.typingTimer = setTimeout(function () {
-        chat.send({ type: "typing", conversation_id: chat.conversation, typing: false });
-      }, 4000);
-    },
+    typing: kit.typingThrottle(function () { return chat.conversation; }, function (frame) { chat.send(frame); }),
     open: function (options) {
       if (!chat.panel) chat.buildPanel();
       chat.panel.hidden = false;
@@ -403,7 +373,7 @@
       chat.parts.badge.textContent = "";
       if (options && options.article) {
         chat.pendingArticle = options.article;
-        chat.parts.prompt.textContent = t("sad_prompt", "What was wrong? We will fix the article.");
+        chat.parts.prompt.textContent = t("sad_prompt");
         chat.parts.prompt.hidden = false;
       }
       chat.connect();
@@ -413,19 +383,18 @@
       chat.parts.input.focus();
     },
     upload: function (file) {
-      if (!chat.conversation) { chat.parts.status.textContent = t("attach_first", "Write a message first, then attach."); return; }
-      if (file.size > 10 * 1024 * 1024) { chat.parts.status.textContent = t("attach_too_big", "The file is over 10 MB."); return; }
+      if (!chat.conversation) { chat.parts.status.textContent = t("attach_first"); return; }
+      if (file.size > 10 * 1024 * 1024) { chat.parts.status.textContent = t("attach_too_big"); return; }
       var data = new FormData();
-      data.append("token", store.get("token", ""));
+      data.append("token", store.get("token"));
       data.append("conversation_id", String(chat.conversation));
-      data.append("client_id", newId());
+      data.append("client_id", kit.clientId());
       data.append("file", file, file.name);
       fetch(base + "/api/attachments", { method: "POST", body: data, mode: "cors" })
         .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
         .then(function (j) { chat.show(j.message, j.conversation); })
         .catch(function (e) {
-          var why = UPLOAD_ERRORS[e && e.message] || ["attach_failed", "Only images and PDF files up to 10 MB."];
-          chat.parts.status.textContent = t(why[0], why[1]);
+          chat.parts.status.textContent = t(UPLOAD_ERRORS[e && e.message] || "attach_failed");
         });
     },
     refreshAvailability: function () {

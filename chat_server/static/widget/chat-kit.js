@@ -1,0 +1,101 @@
+/* What the reader's widget (widget.js, feedback.js) and the operator page (operator.js) both
+ * need: making elements, a message's file, client ids, the reconnect back-off, the typing
+ * throttle and storage. Plain functions and one global, window.HelpCenterChatKit: no build
+ * step, no DOM framework, so a page written with any UI library can use it.
+ *
+ * Served with the widget from /widget/; loaded before the scripts that use it by
+ * partials/chat_scripts.html (the site's pages) and operator/index.html.
+ */
+(function () {
+  "use strict";
+  if (window.HelpCenterChatKit) return;
+
+  // Everything a person wrote goes on the page as text, never as HTML.
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  // A message's file: the image itself, anything else as its name; a link to the file in a
+  // new tab. options: className, prefix (the sidecar's URL when the page is on another
+  // origin, as the widget's is), lazy (load the image only when scrolled to).
+  function attachmentNode(attachment, options) {
+    var url = (options.prefix || "") + attachment.url;
+    var link = el("a", options.className);
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    if (attachment.content_type.indexOf("image/") === 0) {
+      var img = el("img");
+      img.src = url;
+      img.alt = attachment.name;
+      if (options.lazy) img.loading = "lazy";
+      link.appendChild(img);
+    } else link.textContent = "📄 " + attachment.name;
+    return link;
+  }
+
+  // The id a message carries until the server acknowledges it: sending it twice (a retry,
+  // a reconnect) cannot post it twice. Random, so two tabs never pick the same one.
+  function clientId() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  // The wait before the next reconnect: doubling up to 64 × baseMs. With jitter, readers'
+  // browsers spread out instead of all returning at once when a server restarts.
+  function backoff(baseMs, jitter) {
+    var attempt = 0;
+    return {
+      next: function () {
+        attempt = Math.min(attempt + 1, 6);
+        return baseMs * Math.pow(2, attempt) * (jitter ? 0.5 + Math.random() : 1);
+      },
+      reset: function () { attempt = 0; }
+    };
+  }
+
+  // Call the result on every keystroke: it sends "typing" at most every 2 s, and "stopped"
+  // 4 s after the last "typing". conversationId() names the conversation (none: no frame).
+  function typingThrottle(conversationId, send) {
+    var last = 0, timer = null;
+    return function () {
+      var id = conversationId(), now = Date.now();
+      if (!id || now - last < 2000) return;
+      last = now;
+      send({ type: "typing", conversation_id: id, typing: true });
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var current = conversationId();
+        if (current) send({ type: "typing", conversation_id: current, typing: false });
+      }, 4000);
+    };
+  }
+
+  // localStorage under a prefix, as JSON unless told otherwise (TEXT: the string itself).
+  // Private modes and full quotas throw; then nothing is remembered and nothing breaks.
+  var JSON_VALUES = { parse: JSON.parse, stringify: JSON.stringify };
+  var TEXT = { parse: String, stringify: String };
+  function storage(prefix, codec) {
+    var values = codec || JSON_VALUES;
+    return {
+      get: function (key, fallback) {
+        try {
+          var stored = localStorage.getItem(prefix + key);
+          return stored === null ? fallback : values.parse(stored);
+        } catch { return fallback; }
+      },
+      set: function (key, value) {
+        try { localStorage.setItem(prefix + key, values.stringify(value)); } catch { /* not remembered */ }
+      }
+    };
+  }
+
+  window.HelpCenterChatKit = {
+    el: el, attachmentNode: attachmentNode, clientId: clientId, backoff: backoff,
+    typingThrottle: typingThrottle, storage: storage, TEXT: TEXT
+  };
+})();
