@@ -14,7 +14,7 @@ from pathlib import Path
 from builder.config.loader import load_config
 from builder.errors import ConfigError
 from chat_server import auth
-from chat_server.settings import ChatSettings
+from chat_server.settings import ENVIRONMENT, ChatSettings
 from chat_server.store import DuplicateError, Store, open_store
 
 DEMO_EMAIL = "demo@example.com"
@@ -41,8 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m chat_server",
         description="The help center's chat sidecar: live chat, ratings, failed searches. "
-        "Secrets come from CHAT_SECRET_KEY, CHAT_IDENTITY_SECRET, CHAT_DATABASE_URL, "
-        "CHAT_BROKER_URL and CHAT_SMTP_URL.")
+        "Secrets and deployment facts come from the environment: "
+        + ", ".join(var.name for var in ENVIRONMENT) + ".")
     parser.add_argument("--config", type=Path, default=Path("config.yml"),
                         help="the help center's config.yml (default: ./config.yml)")
     commands = parser.add_subparsers(dest="command", metavar="command")

@@ -1,23 +1,8 @@
 """ChatSettings: the `chat:` section of config.yml plus secrets from environment variables.
 
-Environment variables (secrets and deployment facts never go in config.yml, which is
-committed to git):
-
-- CHAT_SECRET_KEY       signs visitor tokens and operator sessions. When unset, a random key
-                        is created once in the data folder (fine for one machine; set it for
-                        several processes, which must share it).
-- CHAT_IDENTITY_SECRET  HMAC key of `user_hash` for readers logged in to the host product.
-- CHAT_DATABASE_URL     sqlite:///path or postgresql://...; default sqlite in the data folder.
-                        sqlite:///path?synchronous=normal is faster and still loses nothing
-                        when the process is killed, only the last commits on a power cut.
-- CHAT_DATABASE_SCHEMA  PostgreSQL schema for the tables (default: the user's search_path).
-- CHAT_BROKER_URL       memory:// (default) or redis://host:port/db for several processes.
-- CHAT_BROKER_PREFIX    prefix of the Redis channels (default chat:), to share one Redis.
-- CHAT_SMTP_URL         smtp://user:password@host:port (smtps:// for TLS, ?starttls=1).
-- CHAT_TRUSTED_PROXIES  comma-separated addresses or networks (10.0.0.1, 10.0.0.0/8) of the
-                        proxies in front of the sidecar, whose X-Forwarded-For and
-                        X-Forwarded-Proto are believed. Empty (default): no proxy is trusted,
-                        not even 127.0.0.1, and the peer's own address is the client's.
+Secrets and deployment facts come from the environment, never from config.yml, which is
+committed to git: ENVIRONMENT below is the one list of the CHAT_* variables (the README's
+table and `python -m chat_server --help` are checked against it / made from it).
 """
 
 from __future__ import annotations
@@ -50,18 +35,36 @@ class EnvVar(NamedTuple):
     name: str
     field: str  # of ChatSettings
     default: str
+    meaning: str
 
 
-# The CHAT_* environment variables read as they are (explained in the module's docstring);
-# CHAT_SECRET_KEY and CHAT_TRUSTED_PROXIES are read with a rule of their own.
 ENVIRONMENT: tuple[EnvVar, ...] = (
-    EnvVar("CHAT_IDENTITY_SECRET", "identity_secret", ""),
-    EnvVar("CHAT_DATABASE_URL", "database_url", ""),
-    EnvVar("CHAT_DATABASE_SCHEMA", "database_schema", ""),
-    EnvVar("CHAT_BROKER_URL", "broker_url", "memory://"),
-    EnvVar("CHAT_BROKER_PREFIX", "broker_prefix", "chat:"),
-    EnvVar("CHAT_SMTP_URL", "smtp_url", ""),
+    EnvVar("CHAT_SECRET_KEY", "secret_key", "",
+           "signs reader tokens and operator sessions. When unset, a random key is created "
+           "once in the data folder (fine for one machine; several processes must share one)."),
+    EnvVar("CHAT_IDENTITY_SECRET", "identity_secret", "",
+           "HMAC key of `user_hash` for readers logged in to the host product."),
+    EnvVar("CHAT_DATABASE_URL", "database_url", "",
+           "sqlite:///path or postgresql://...; default sqlite in the data folder. "
+           "sqlite:///path?synchronous=normal is faster and still loses nothing when the "
+           "process is killed, only the last commits on a power cut."),
+    EnvVar("CHAT_DATABASE_SCHEMA", "database_schema", "",
+           "PostgreSQL schema for the tables (default: the user's search_path)."),
+    EnvVar("CHAT_BROKER_URL", "broker_url", "memory://",
+           "memory:// (default) or redis://host:port/db for several processes."),
+    EnvVar("CHAT_BROKER_PREFIX", "broker_prefix", "chat:",
+           "prefix of the Redis channels (default chat:), to share one Redis."),
+    EnvVar("CHAT_SMTP_URL", "smtp_url", "",
+           "smtp://user:password@host:port (smtps:// for TLS, ?starttls=1): where replies "
+           "to readers who left an email go."),
+    EnvVar("CHAT_TRUSTED_PROXIES", "trusted_proxies", "",
+           "comma-separated addresses or networks (10.0.0.1, 10.0.0.0/8) of the proxies in "
+           "front of the sidecar, whose X-Forwarded-For and X-Forwarded-Proto are believed. "
+           "Empty (default): no proxy is trusted, not even 127.0.0.1, and the peer's own "
+           "address is the client's."),
 )
+# Read with a rule of their own in from_config; the rest are taken as they are.
+_WITH_A_RULE = {"secret_key", "trusted_proxies"}
 _ENV_DEFAULT = {var.field: var.default for var in ENVIRONMENT}
 
 
@@ -137,7 +140,8 @@ class ChatSettings:
             attachments_reader_mib_per_day=chat["attachments_reader_mib_per_day"],
             attachments_address_mib_per_day=chat["attachments_address_mib_per_day"],
             attachments_total_mib=chat["attachments_total_mib"],
-            **{var.field: env.get(var.name, var.default) for var in ENVIRONMENT},
+            **{var.field: env.get(var.name, var.default) for var in ENVIRONMENT
+               if var.field not in _WITH_A_RULE},
             trusted_proxies=_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "")),
             site_dir=site_dir,
             authors={key: a.email for key, a in config.authors.items() if a.email},
