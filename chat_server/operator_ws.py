@@ -109,7 +109,9 @@ class OperatorSession:
         message, _created = await self.chat.operator_message(
             self.operator, data["conversation_id"], data["body"], data["client_id"], internal,
             self.id)
-        await send(frame("ack", client_id=data["client_id"], message=message))
+        # As the other operators get it (views.py): with the author's name and file URL.
+        [shown] = await self.chat.views.for_operators([message])
+        await send(frame("ack", client_id=data["client_id"], message=shown))
 
     async def on_reply(self, data: dict[str, Any], send: Send) -> None:
         await self._post(data, send, internal=False)
