@@ -152,7 +152,7 @@ class Load:
     async def reader(self) -> Any:
         from websockets.asyncio.client import connect
 
-        ws = await connect(self.base + "/ws/visitor", max_size=1024 * 1024, open_timeout=60)
+        ws = await connect(self.base + "/ws/reader", max_size=1024 * 1024, open_timeout=60)
         await ws.send(json.dumps({"type": "hello"}))
         while json.loads(await ws.recv())["type"] != "welcome":
             pass

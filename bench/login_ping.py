@@ -5,7 +5,7 @@
 
 One sidecar process (`python -m chat_server serve`, SQLite) with --logins operators. Twenty
 reader sockets (in their own process, so the load below does not delay their loop) send the
-visitor protocol's `ping`, 80 a second in all, and time each `pong`. First a quiet phase, then
+reader protocol's `ping`, 80 a second in all, and time each `pong`. First a quiet phase, then
 --logins concurrent logins, each from its own loopback address (127.0.0.N: the per-address
 budgets are not what is measured). Prints the ping's p50/p99/max in both phases and how long
 the logins took. Not a timed test; the figures go to the issue note.
@@ -94,7 +94,7 @@ def pinger(port: int, stop: Any, results: Any) -> None:
     from websockets.asyncio.client import connect
 
     async def reader(offset: float, samples: list[tuple[float, float]]) -> None:
-        async with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
+        async with connect(f"ws://127.0.0.1:{port}/ws/reader") as ws:
             await ws.send(json.dumps({"type": "hello"}))
             while json.loads(await ws.recv())["type"] != "welcome":
                 pass

@@ -26,7 +26,6 @@ from chat_server import (
     operator_api,
     operator_auth,
     ratings,
-    reader_email,
 )
 from chat_server.articles import Articles
 from chat_server.auth import Passwords
@@ -36,7 +35,8 @@ from chat_server.conversations import Chat
 from chat_server.cors import preflight, public_refusal, with_cors
 from chat_server.limits import limits_for
 from chat_server.login_throttle import throttle_for
-from chat_server.mailer import Mailer
+from chat_server.mail import reader_email
+from chat_server.mail.mailer import Mailer
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.reader_ws import reader_socket
@@ -135,6 +135,9 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route("/api/attachments", preflight, methods=["OPTIONS"]),
         Route("/api/attachments/{id}", attachments.download, methods=["GET"]),
         Route(reader_email.CONFIRM_PATH, reader_email.confirm, methods=["GET"]),
+        WebSocketRoute("/ws/reader", reader_socket),
+        # The path's name before the reader was called one: a widget.js a browser cached
+        # from before still connects.
         WebSocketRoute("/ws/visitor", reader_socket),
         WebSocketRoute("/ws/operator", operator_socket),
         Route(op + "/login", operator_auth.login, methods=["POST"]),

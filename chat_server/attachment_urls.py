@@ -8,13 +8,13 @@ import hmac
 from chat_server.store import Record, Store
 
 
-def reader_signature(secret_key: str, attachment_id: str, visitor_id: str) -> str:
-    text = f"attachment:{attachment_id}:{visitor_id}".encode()
+def reader_signature(secret_key: str, attachment_id: str, reader_id: str) -> str:
+    text = f"attachment:{attachment_id}:{reader_id}".encode()
     return hmac.new(secret_key.encode(), text, hashlib.sha256).hexdigest()[:40]
 
 
 async def decorate(store: Store, secret_key: str, messages: list[Record],
-                   visitor_id: str | None) -> None:
+                   reader_id: str | None) -> None:
     """Add `attachment` (id, name, type, size, url) to messages that carry one. A reader's
     URL is signed for them (an <img> cannot send their token); an operator's relies on the
     session cookie."""
@@ -27,8 +27,8 @@ async def decorate(store: Store, secret_key: str, messages: list[Record],
         if record is None:
             continue
         url = f"/api/attachments/{record['id']}"
-        if visitor_id is not None:
-            url += "?v=" + reader_signature(secret_key, record["id"], visitor_id)
+        if reader_id is not None:
+            url += "?v=" + reader_signature(secret_key, record["id"], reader_id)
         message["attachment"] = {"id": record["id"], "name": record["name"],
                                  "content_type": record["content_type"],
                                  "size": record["size"], "url": url}

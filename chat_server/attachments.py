@@ -2,7 +2,7 @@
 
 The type is decided by the file's first bytes, never by its name or the browser's claim, and
 only kinds that cannot run script are accepted (no SVG, no HTML). Files live in
-`<data_dir>/attachments/`. Readers fetch them by a URL signed for their visitor id (an <img>
+`<data_dir>/attachments/`. Readers fetch them by a URL signed for their reader id (an <img>
 cannot send the token); operators by their session cookie.
 """
 
@@ -119,7 +119,7 @@ async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str
     content_type = sniff(data[:16])
     if content_type is None:
         return json_error(415, "images_and_pdf_only")
-    refused = await _over_quota(chat, len(data), author_id if kind == "visitor" else None,
+    refused = await _over_quota(chat, len(data), author_id if kind == "reader" else None,
                                 address)
     if refused is not None:
         return refused
@@ -155,22 +155,22 @@ async def reader_upload(request: Request) -> Response:
     if isinstance(parsed, Response):
         return with_cors(request, parsed)
     fields, upload = parsed
-    visitor_id = request.app.state.signer.visitor_id(fields.get("token"))
-    if visitor_id is None:
+    reader_id = request.app.state.signer.reader_id(fields.get("token"))
+    if reader_id is None:
         return with_cors(request, json_error(401, "token"))
     # A reader with a token but no row yet (they only said hello) owns no conversation.
-    visitor = await chat.store.get_reader(visitor_id) or {"id": visitor_id}
+    reader = await chat.store.get_reader(reader_id) or {"id": reader_id}
     try:
-        conversation = await chat.own_conversation(visitor, int(fields.get("conversation_id",
+        conversation = await chat.own_conversation(reader, int(fields.get("conversation_id",
                                                                            "0")))
     except (NotFound, ValueError):
         return with_cors(request, json_error(404, "not_found"))
     client_id = (fields.get("client_id") or "")[:64] or None
-    result = await _store(chat, conversation, upload, "visitor", visitor["id"], client_id,
+    result = await _store(chat, conversation, upload, "reader", reader["id"], client_id,
                           address)
     if isinstance(result, Response):
         return with_cors(request, result)
-    [shown] = await chat.views.for_reader([result], visitor["id"])
+    [shown] = await chat.views.for_reader([result], reader["id"])
     return with_cors(request, JSONResponse({
         "message": shown,
         "conversation": public_conversation(conversation)}, status_code=201))
@@ -205,7 +205,7 @@ async def download(request: Request) -> Response:
     if signature:
         conversation = await chat.store.get_conversation(record["conversation_id"])
         expected = reader_signature(chat.settings.secret_key, attachment_id,
-                                    conversation["visitor_id"]) if (
+                                    conversation["reader_id"]) if (
             conversation) else ""
         # As bytes: compare_digest raises on a str that is not ASCII (?v=ü).
         if not hmac.compare_digest(expected.encode(), signature.encode()):

@@ -1,7 +1,7 @@
 """Who is talking: readers by a signed token, host-product users by HMAC, operators by session.
 
-- Reader token: the visitor id signed with CHAT_SECRET_KEY; it lives in the browser's
-  localStorage, so a reader can only ever name their own visitor id.
+- Reader token: the reader id signed with CHAT_SECRET_KEY; it lives in the browser's
+  localStorage, so a reader can only ever name their own reader id.
 - `user_hash`: HMAC-SHA256(CHAT_IDENTITY_SECRET, user_id) in hex, computed by the host
   product's backend (the Intercom and Chatwoot scheme), proves a logged-in user's id.
 - Operator session: an HttpOnly, SameSite=Strict cookie carrying a random session id; the
@@ -98,24 +98,25 @@ def new_reader_id() -> str:
 class Signer:
     def __init__(self, secret_key: str) -> None:
         self._secret = secret_key.encode()
-        self._visitors = URLSafeSerializer(secret_key, salt="chat-visitor")
+        # The salt keeps its old name: it is part of every token readers already hold.
+        self._readers = URLSafeSerializer(secret_key, salt="chat-visitor")
         self._links = URLSafeTimedSerializer(secret_key, salt="chat-email-link")
 
-    def visitor_token(self, visitor_id: str) -> str:
-        return self._visitors.dumps(visitor_id)
+    def reader_token(self, reader_id: str) -> str:
+        return self._readers.dumps(reader_id)
 
-    def visitor_id(self, token: str | None) -> str | None:
+    def reader_id(self, token: str | None) -> str | None:
         if not token:
             return None
         try:
-            value = self._visitors.loads(token)
+            value = self._readers.loads(token)
         except BadSignature:
             return None
         return value if isinstance(value, str) else None
 
-    def reader_link(self, visitor_id: str) -> str:
+    def reader_link(self, reader_id: str) -> str:
         """For the link in an email reply: opens that reader's chat in any browser."""
-        return self._links.dumps(visitor_id)
+        return self._links.dumps(reader_id)
 
     def reader_from_link(self, link: str | None) -> str | None:
         if not link:

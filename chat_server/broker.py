@@ -1,7 +1,7 @@
 """Fan-out of events between connections: in-process, or Redis pub/sub across processes.
 
 A connection owns one `Subscriber` (one bounded queue) and adds the channels it cares about
-(`conversation:12`, `visitor:abc`, `operators`). Events are small JSON-able dicts; the store
+(`conversation:12`, `reader:abc`, `operators`). Events are small JSON-able dicts; the store
 is the record, the broker only says "look, something happened".
 """
 

@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Coroutine
 from typing import Any
 
-from chat_server import events, reader_email
+from chat_server import events
 from chat_server.articles import Articles
 from chat_server.auth import Signer
 from chat_server.broker import Broker
-from chat_server.mailer import Mailer
+from chat_server.mail import reader_email
+from chat_server.mail.mailer import Mailer
 from chat_server.operator_names import OperatorNames
 from chat_server.presence import Presence
 from chat_server.settings import ChatSettings
@@ -52,7 +53,7 @@ class Chat:
         self._background: set[asyncio.Task[Any]] = set()
 
     # --- reader side -----------------------------------------------------------------------
-    async def reader_message(self, visitor: Record, data: dict[str, Any], origin: str = "",
+    async def reader_message(self, reader: Record, data: dict[str, Any], origin: str = "",
                               owned: set[int] | None = None) -> tuple[Record, Record, bool]:
         """A reader's message: a new conversation or one of their own. `origin` names the
         socket it came by, which gets an `ack` instead of an echo; `owned` holds the ids
@@ -64,12 +65,12 @@ class Chat:
             fields = await self._routing(data.get("article"))
             fields["context"] = _clean_context(data.get("context"))
             conversation, message, created = await self.store.start_conversation(
-                visitor["id"], data["client_id"], body, **fields)
+                reader["id"], data["client_id"], body, **fields)
         else:
             if conversation_id not in owned:
-                await self.own_conversation(visitor, conversation_id)
+                await self.own_conversation(reader, conversation_id)
             message, created, conversation = await self.store.post_message(
-                conversation_id, "visitor", visitor["id"], body, data["client_id"])
+                conversation_id, "reader", reader["id"], body, data["client_id"])
             if created and conversation["status"] == "closed":
                 # Writing again reopens: the reader must not talk into a void.
                 conversation = await self.store.update_conversation(conversation_id,
@@ -79,30 +80,30 @@ class Chat:
             await self._announce(conversation, message, origin)
         return conversation, message, created
 
-    async def own_conversation(self, visitor: Record, conversation_id: int) -> Record:
+    async def own_conversation(self, reader: Record, conversation_id: int) -> Record:
         conversation = await self.store.get_conversation(conversation_id)
-        if conversation is None or conversation["visitor_id"] != visitor["id"]:
+        if conversation is None or conversation["reader_id"] != reader["id"]:
             raise NotFound(conversation_id)
         return conversation
 
     async def use_email(self, conversation: Record, email: str) -> Record:
         """Replies to this conversation go to `email` while the reader is away (an address
-        they confirmed: reader_email.py)."""
+        they confirmed: mail/reader_email.py)."""
         conversation = await self.store.update_conversation(conversation["id"], email=email)
         await self._publish_conversation(conversation)
         return conversation
 
-    async def confirm_email(self, visitor_id: str, conversation_id: int, email: str) -> bool:
+    async def confirm_email(self, reader_id: str, conversation_id: int, email: str) -> bool:
         """The reader opened the confirmation link: the address is theirs. False when the
         reader or their conversation is gone."""
-        visitor = await self.store.get_reader(visitor_id)
-        if visitor is None:
+        reader = await self.store.get_reader(reader_id)
+        if reader is None:
             return False
         try:
-            conversation = await self.own_conversation(visitor, conversation_id)
+            conversation = await self.own_conversation(reader, conversation_id)
         except NotFound:
             return False
-        await self.store.update_reader(visitor_id, email=email, confirmed_email=email)
+        await self.store.update_reader(reader_id, email=email, confirmed_email=email)
         await self.use_email(conversation, email)
         return True
 
@@ -165,13 +166,13 @@ class Chat:
         read_id = await self.store.mark_read(conversation["id"], side, message_id)
         event = events.read(conversation["id"], side, read_id)
         await self.broker.publish(events.OPERATORS, event)
-        await self.broker.publish(events.reader_channel(conversation["visitor_id"]), event)
+        await self.broker.publish(events.reader_channel(conversation["reader_id"]), event)
 
     async def typing(self, conversation: Record, side: events.Side, typing: bool,
                      name: str = "") -> None:
         event = events.typing(conversation["id"], side, typing, name)
-        target = (events.OPERATORS if side == "visitor"
-                  else events.reader_channel(conversation["visitor_id"]))
+        target = (events.OPERATORS if side == "reader"
+                  else events.reader_channel(conversation["reader_id"]))
         await self.broker.publish(target, event)
         if side == "operator":  # other operators see a colleague typing too
             await self.broker.publish(events.OPERATORS, event)
@@ -182,16 +183,16 @@ class Chat:
         await self.broker.publish(events.OPERATORS,
                                   events.message(for_operators, conversation, origin))
         if not message["internal"]:
-            [for_reader] = await self.views.for_reader([message], conversation["visitor_id"])
+            [for_reader] = await self.views.for_reader([message], conversation["reader_id"])
             await self.broker.publish(
-                events.reader_channel(conversation["visitor_id"]),
+                events.reader_channel(conversation["reader_id"]),
                 events.message(for_reader, public_conversation(conversation), origin))
 
     async def attachment_message(self, conversation: Record, kind: str, author_id: str,
                                  name: str, client_id: str | None, attachment_id: str
                                  ) -> tuple[Record, bool]:
         """A message carrying an uploaded file; its body is the file's name."""
-        if kind == "visitor" and conversation["status"] == "closed":
+        if kind == "reader" and conversation["status"] == "closed":
             await self.store.update_conversation(conversation["id"], status="open")
         message, created, fresh = await self.store.post_message(
             conversation["id"], kind, author_id, name, client_id, attachment_id=attachment_id)
@@ -201,11 +202,11 @@ class Chat:
 
     async def _publish_conversation(self, conversation: Record) -> None:
         await self.broker.publish(events.OPERATORS, events.conversation(conversation))
-        await self.broker.publish(events.reader_channel(conversation["visitor_id"]),
+        await self.broker.publish(events.reader_channel(conversation["reader_id"]),
                                   events.conversation(public_conversation(conversation)))
 
     def _email_if_away(self, conversation: Record, message: Record, operator: Record) -> None:
-        if not self.mailer.enabled or self.reader_sockets[conversation["visitor_id"]] > 0:
+        if not self.mailer.enabled or self.reader_sockets[conversation["reader_id"]] > 0:
             return
         self.in_background(reader_email.send_reply(self, conversation, message, operator))
 

@@ -17,12 +17,12 @@ from typing import Literal, TypedDict
 from chat_server.store import Record
 
 OPERATORS = "operators"
-READERS = "visitors"
-Side = Literal["visitor", "operator"]
+READERS = "readers"
+Side = Literal["reader", "operator"]
 
 
 def reader_channel(reader_id: str) -> str:
-    return f"visitor:{reader_id}"
+    return f"reader:{reader_id}"
 
 
 class MessageEvent(TypedDict):

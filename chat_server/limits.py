@@ -142,7 +142,7 @@ UPLOAD = Rule("upload", rate=1.0, burst=30)  # attachment uploads cost 5 each
 # back off on their own (login_throttle.py); neither touches any other address.
 LOGIN_ADDRESS = Rule("login-address", rate=1 / 20, burst=20)
 
-# Mails asking a reader to confirm an address (chat_server/reader_email.py): a stranger may
+# Mails asking a reader to confirm an address (chat_server/mail/reader_email.py): a stranger may
 # type anyone's address, so each reader, each address and each client gets only a few.
 CONFIRM_READER = Rule("confirm-reader", rate=3 / 3600, burst=3)  # 3, then 3 an hour
 CONFIRM_EMAIL = Rule("confirm-email", rate=3 / 86400, burst=3)  # 3, then 3 a day

@@ -44,11 +44,11 @@ async def conversation(request: Request, operator: Record) -> Response:
     found = await chat.store.get_conversation(_int(request.path_params["id"]))
     if found is None:
         return json_error(404, "not_found")
-    visitor = await chat.store.get_reader(found["visitor_id"])
-    earlier = [c for c in await chat.store.reader_conversations(found["visitor_id"])
+    reader = await chat.store.get_reader(found["reader_id"])
+    earlier = [c for c in await chat.store.reader_conversations(found["reader_id"])
                if c["id"] != found["id"]]
     messages = await chat.store.messages_after(found["id"], 0, internal=True)
-    return JSONResponse({"conversation": found, "visitor": visitor, "earlier": earlier,
+    return JSONResponse({"conversation": found, "reader": reader, "earlier": earlier,
                          "messages": await chat.views.for_operators(messages)})
 
 

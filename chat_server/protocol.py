@@ -28,7 +28,7 @@ class Close(IntEnum):
     UNAUTHORIZED = 4401  # missing/invalid token, session or identity hash
     FORBIDDEN_ORIGIN = 4403  # Origin header not among the site's origins
     UNKNOWN_TYPE = 4404  # a `type` this side does not accept
-    HELLO_REQUIRED = 4409  # the first visitor frame must be `hello`
+    HELLO_REQUIRED = 4409  # the first reader frame must be `hello`
     TOO_LARGE = 4413  # frame over MAX_FRAME_BYTES
     RATE_LIMITED = 4429  # too many frames per second
     SESSION_ENDED = 4440  # the operator logged out, was disabled or changed their password
@@ -52,7 +52,7 @@ _CLIENT_ID = _f(str, True, 64)
 _BODY = _f(str, True, MAX_BODY_CHARS)
 
 # Frames a reader's widget may send.
-VISITOR_IN: dict[str, dict[str, Field]] = {
+READER_IN: dict[str, dict[str, Field]] = {
     "hello": {
         "token": _f(str, max_len=512),
         "link": _f(str, max_len=512),
@@ -101,8 +101,8 @@ SERVER_OUT: dict[str, str] = {
     "typing": "both",
     "read": "both",
     "conversation": "both",
-    "availability": "visitor",
-    "email_pending": "visitor",
+    "availability": "reader",
+    "email_pending": "reader",
     "presence": "operator",
     "error": "both",
     "pong": "both",

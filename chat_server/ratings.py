@@ -32,10 +32,10 @@ async def rate(request: Request) -> Response:
         return with_cors(request, JSONResponse({"error": "unknown_article"}, status_code=404))
     signer: auth.Signer = request.app.state.signer
     token = data.get("token")
-    reader_id = signer.visitor_id(token if isinstance(token, str) else None)
+    reader_id = signer.reader_id(token if isinstance(token, str) else None)
     if reader_id is None:
         reader_id = auth.new_reader_id()
     saved = await chat.store.rate(article_id, lang, reader_id, str(rating),
                                   _text(data, "commit", 64))
     return with_cors(request, JSONResponse({
-        "rating": saved["rating"], "token": signer.visitor_token(reader_id)}))
+        "rating": saved["rating"], "token": signer.reader_token(reader_id)}))

@@ -1,4 +1,4 @@
-"""`/ws/visitor`: the reader's widget. The first frame is `hello`; see docs/protocol.md."""
+"""`/ws/reader`: the reader's widget. The first frame is `hello`; see docs/protocol.md."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth, event_frames, events, limits, reader_email
+from chat_server import auth, event_frames, events, limits
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
+from chat_server.mail import reader_email
 from chat_server.origins import origin_allowed
-from chat_server.protocol import VISITOR_IN, Close, ProtocolError, frame
+from chat_server.protocol import READER_IN, Close, ProtocolError, frame
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 from chat_server.views import public_conversation
@@ -37,7 +38,7 @@ async def reader_socket(websocket: WebSocket) -> None:
         await connection.close(Close.RATE_LIMITED, "too many connections")
         return
     try:
-        hello = await asyncio.wait_for(connection.receive(VISITOR_IN), HELLO_TIMEOUT)
+        hello = await asyncio.wait_for(connection.receive(READER_IN), HELLO_TIMEOUT)
         if hello is None:
             return
         if hello["type"] != "hello":
@@ -50,31 +51,31 @@ async def reader_socket(websocket: WebSocket) -> None:
         await connection.close(Close.HELLO_REQUIRED, "no hello")
         return
     session = ReaderSession(chat, reader, app.state.limits, client)
-    visitor = reader.visitor
+    record = reader.record
     subscriber = chat.broker.subscriber(origin=session.id)
-    subscriber.add(events.reader_channel(visitor["id"]))
+    subscriber.add(events.reader_channel(record["id"]))
     subscriber.add(events.READERS)
-    chat.reader_sockets[visitor["id"]] += 1
+    chat.reader_sockets[record["id"]] += 1
     try:
-        conversations = await chat.store.reader_conversations(visitor["id"]) if (
+        conversations = await chat.store.reader_conversations(record["id"]) if (
             reader.stored) else []
         await connection.send(frame(
-            "welcome", token=app.state.signer.visitor_token(visitor["id"]),
-            visitor_id=visitor["id"], verified=reader.verified, name=visitor["name"],
-            email=visitor["email"], availability=await chat.presence.availability(),
+            "welcome", token=app.state.signer.reader_token(record["id"]),
+            reader_id=record["id"], verified=reader.verified, name=record["name"],
+            email=record["email"], availability=await chat.presence.availability(),
             conversations=[public_conversation(c) for c in conversations]))
-        await connection.run(VISITOR_IN, session.handle, subscriber, session.translate)
+        await connection.run(READER_IN, session.handle, subscriber, session.translate)
     finally:
-        chat.reader_sockets[visitor["id"]] -= 1
-        if chat.reader_sockets[visitor["id"]] <= 0:
-            del chat.reader_sockets[visitor["id"]]
+        chat.reader_sockets[record["id"]] -= 1
+        if chat.reader_sockets[record["id"]] <= 0:
+            del chat.reader_sockets[record["id"]]
 
 
 @dataclass
 class Reader:
     """Who said hello: their record, and whether it is in the store yet."""
 
-    visitor: Record
+    record: Record
     stored: bool  # False: no row until they do something (ReaderSession.stored_reader)
     verified: bool = False  # a logged-in user of the host product (user_hash checked)
     changes: dict[str, Any] = field(default_factory=dict)  # the hello's, for that row
@@ -96,25 +97,25 @@ async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> R
         if not user_hash.isascii() or not auth.verify_user_hash(
                 settings.identity_secret, user_id, user_hash):
             raise ProtocolError(Close.UNAUTHORIZED, "user_hash does not match user_id")
-        visitor: Record | None = await store.reader_for_user(user_id, auth.new_reader_id())
+        record: Record | None = await store.reader_for_user(user_id, auth.new_reader_id())
     elif settings.identity_required:
         raise ProtocolError(Close.UNAUTHORIZED, "identity required")
     else:
         # A link from an email reply names the reader it was sent to; else the stored token.
-        visitor_id = signer.reader_from_link(hello.get("link")) or signer.visitor_id(
+        reader_id = signer.reader_from_link(hello.get("link")) or signer.reader_id(
             hello.get("token"))
-        visitor = await store.get_reader(visitor_id) if visitor_id else None
-        if visitor is not None and visitor["user_id"]:
+        record = await store.get_reader(reader_id) if reader_id else None
+        if record is not None and record["user_id"]:
             # A logged-in user's conversations never open for an anonymous token.
-            visitor, visitor_id = None, None
-        if visitor is None:
-            return Reader(_unsaved(visitor_id or auth.new_reader_id(), changes), stored=False,
+            record, reader_id = None, None
+        if record is None:
+            return Reader(_unsaved(reader_id or auth.new_reader_id(), changes), stored=False,
                           changes=changes, lang=lang)
-    assert visitor is not None
+    assert record is not None
     if changes:
-        await store.update_reader(visitor["id"], **changes)
-        visitor = await store.get_reader(visitor["id"]) or visitor
-    return Reader(visitor, stored=True, verified=bool(user_id), lang=lang)
+        await store.update_reader(record["id"], **changes)
+        record = await store.get_reader(record["id"]) or record
+    return Reader(record, stored=True, verified=bool(user_id), lang=lang)
 
 
 def _hello_changes(hello: dict[str, Any], verified: bool) -> dict[str, Any]:
@@ -143,9 +144,9 @@ def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _unsaved(visitor_id: str, changes: dict[str, Any]) -> Record:
+def _unsaved(reader_id: str, changes: dict[str, Any]) -> Record:
     """A reader as the store would return them, before they have a row."""
-    return {"id": visitor_id, "user_id": None, "name": "", "email": "", "attributes": {},
+    return {"id": reader_id, "user_id": None, "name": "", "email": "", "attributes": {},
             "context": {}, "confirmed_email": "", **changes}
 
 
@@ -166,7 +167,7 @@ class ReaderSession:
     def __init__(self, chat: Chat, reader: Reader, budget: Limits, client: str) -> None:
         self.chat = chat
         self.reader = reader
-        self.visitor = reader.visitor
+        self.record = reader.record
         self.budget = budget  # the app's rate limits
         self.client = client  # the client's address, as the limits count it
         self.id = uuid.uuid4().hex  # events this socket caused come back as acks, not echoes
@@ -178,12 +179,12 @@ class ReaderSession:
         costs no row."""
         if not self.reader.stored:
             store = self.chat.store
-            await store.ensure_reader(self.visitor["id"])
+            await store.ensure_reader(self.record["id"])
             if self.reader.changes:
-                await store.update_reader(self.visitor["id"], **self.reader.changes)
-            self.visitor = await store.get_reader(self.visitor["id"]) or self.visitor
+                await store.update_reader(self.record["id"], **self.reader.changes)
+            self.record = await store.get_reader(self.record["id"]) or self.record
             self.reader.stored = True
-        return self.visitor
+        return self.record
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
         try:
@@ -204,42 +205,42 @@ class ReaderSession:
             return
         data["article"] = _article(data.get("article"))
         # Writing into an existing conversation needs one, hence a row already.
-        visitor = self.visitor if data.get("conversation_id") is not None else (
+        record = self.record if data.get("conversation_id") is not None else (
             await self.stored_reader())
         conversation, message, _created = await self.chat.reader_message(
-            visitor, data, self.id, self.owned)
-        [shown] = await self.chat.views.for_reader([message], visitor["id"])
+            record, data, self.id, self.owned)
+        [shown] = await self.chat.views.for_reader([message], record["id"])
         await send(frame("ack", client_id=data["client_id"], message=shown,
                          conversation=public_conversation(conversation)))
 
     async def on_resume(self, data: dict[str, Any], send: Send) -> None:
-        conversation = await self.chat.own_conversation(self.visitor, data["conversation_id"])
+        conversation = await self.chat.own_conversation(self.record, data["conversation_id"])
         after = max(0, int(data.get("after_id") or 0))
         messages = await self.chat.store.messages_after(conversation["id"], after)
-        visible = await self.chat.views.for_reader(messages, self.visitor["id"])
+        visible = await self.chat.views.for_reader(messages, self.record["id"])
         await send(frame("history", conversation=public_conversation(conversation),
                          messages=visible))
 
     async def on_typing(self, data: dict[str, Any], send: Send) -> None:
-        conversation = await self.chat.own_conversation(self.visitor, data["conversation_id"])
-        await self.chat.typing(conversation, "visitor", data["typing"])
+        conversation = await self.chat.own_conversation(self.record, data["conversation_id"])
+        await self.chat.typing(conversation, "reader", data["typing"])
 
     async def on_read(self, data: dict[str, Any], send: Send) -> None:
-        conversation = await self.chat.own_conversation(self.visitor, data["conversation_id"])
-        await self.chat.mark_read(conversation, "visitor", data["message_id"])
+        conversation = await self.chat.own_conversation(self.record, data["conversation_id"])
+        await self.chat.mark_read(conversation, "reader", data["message_id"])
 
     async def on_email(self, data: dict[str, Any], send: Send) -> None:
         """Where replies should go while the reader is away: once the address is confirmed
-        (reader_email.py). Answered by `conversation` (confirmed before), `email_pending`
+        (mail/reader_email.py). Answered by `conversation` (confirmed before), `email_pending`
         (a confirmation mail is on its way) or an `error`."""
         email, conversation_id = data["email"].strip(), data["conversation_id"]
         if not EMAIL.match(email):
             await send(frame("error", code="bad_email", conversation_id=conversation_id))
             return
-        conversation = await self.chat.own_conversation(self.visitor, conversation_id)
-        await self.chat.store.update_reader(self.visitor["id"], email=email)
+        conversation = await self.chat.own_conversation(self.record, conversation_id)
+        await self.chat.store.update_reader(self.record["id"], email=email)
         # Fresh: the address may have been confirmed from a mail since this socket opened.
-        fresh = await self.chat.store.get_reader(self.visitor["id"]) or self.visitor
+        fresh = await self.chat.store.get_reader(self.record["id"]) or self.record
         outcome = await reader_email.ask_to_confirm(self.chat, self.budget, fresh,
                                                     conversation, email, self.reader.lang,
                                                     self.client)

@@ -39,7 +39,7 @@ def public_message(message: Record, names: dict[int, str]) -> Record:
         "author_kind": message["author_kind"],
         "author_name": author_name,
         "body": message["body"],
-        "client_id": message["client_id"] if message["author_kind"] == "visitor" else None,
+        "client_id": message["client_id"] if message["author_kind"] == "reader" else None,
         "created_at": message["created_at"],
         "attachment_id": message.get("attachment_id"),
     }

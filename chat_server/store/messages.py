@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from chat_server.store.base import Record
 from chat_server.store.queries import Queries
 from chat_server.store.rows import inserted_id, now_ms, to_record
-from chat_server.store.schema import attachments, conversations, messages, visitors
+from chat_server.store.schema import attachments, conversations, messages, readers
 
 T = TypeVar("T")
 
@@ -26,16 +26,16 @@ T = TypeVar("T")
 class MessageQueries(Queries):
 
     async def start_conversation(
-        self, visitor_id: str, client_id: str, body: str, **fields: Any
+        self, reader_id: str, client_id: str, body: str, **fields: Any
     ) -> tuple[Record, Record, bool]:
         """Create a conversation with its first message; a resend returns the original."""
         if "context" in fields:
             fields["context"] = json.dumps(fields["context"], ensure_ascii=False)
         try:
             return await self._transaction(functools.partial(
-                _start, visitor_id=visitor_id, client_id=client_id, body=body, fields=fields))
+                _start, reader_id=reader_id, client_id=client_id, body=body, fields=fields))
         except IntegrityError:  # the same client id raced in from another tab (PostgreSQL)
-            existing = await self._one(_by_client("visitor", visitor_id, client_id))
+            existing = await self._one(_by_client("reader", reader_id, client_id))
             if existing is None:
                 raise
         conversation = await self.get_conversation(existing["conversation_id"])
@@ -79,15 +79,15 @@ class MessageQueries(Queries):
             raise LookupError(f"no conversation {conversation_id}")
         return found
 
-    async def reader_conversations(self, visitor_id: str) -> list[Record]:
+    async def reader_conversations(self, reader_id: str) -> list[Record]:
         return await self._all(select(conversations).where(
-            conversations.c.visitor_id == visitor_id).order_by(conversations.c.id.desc()))
+            conversations.c.reader_id == reader_id).order_by(conversations.c.id.desc()))
 
     async def inbox(self, view: str, operator_id: int, limit: int = 100) -> list[Record]:
         query = (
-            select(conversations, visitors.c.name.label("visitor_name"),
-                   visitors.c.email.label("visitor_email"))
-            .join(visitors, visitors.c.id == conversations.c.visitor_id)
+            select(conversations, readers.c.name.label("reader_name"),
+                   readers.c.email.label("reader_email"))
+            .join(readers, readers.c.id == conversations.c.reader_id)
             .where(*_inbox_filter(view, operator_id))
             .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
             .limit(limit)
@@ -131,16 +131,16 @@ class MessageQueries(Queries):
         def size(*where: Any) -> Any:
             return select(func.coalesce(func.sum(a.size), 0)).where(*where).scalar_subquery()
 
-        readers = (a.uploader_kind == "visitor", a.created_at >= since)
+        by_readers = (a.uploader_kind == "reader", a.created_at >= since)
         query = select(size().label("total"),
-                       size(*readers, a.uploader_id == reader_id).label("reader"),
-                       size(*readers, a.uploader_address == address).label("address"))
+                       size(*by_readers, a.uploader_id == reader_id).label("reader"),
+                       size(*by_readers, a.uploader_address == address).label("address"))
         found = await self._one(query)
         assert found is not None
         return {key: int(value) for key, value in found.items()}
 
     async def mark_read(self, conversation_id: int, side: str, message_id: int) -> int:
-        column = {"visitor": conversations.c.visitor_read_id,
+        column = {"reader": conversations.c.reader_read_id,
                   "operator": conversations.c.operator_read_id}[side]
         where = conversations.c.id == conversation_id
 
@@ -183,17 +183,17 @@ def post_core(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, R
     return {**fields, "id": new_id}, True, conversation
 
 
-def _start(conn: Connection, visitor_id: str, client_id: str, body: str,
+def _start(conn: Connection, reader_id: str, client_id: str, body: str,
            fields: dict[str, Any]) -> tuple[Record, Record, bool]:
-    existing = _first(conn, _by_client("visitor", visitor_id, client_id))
+    existing = _first(conn, _by_client("reader", reader_id, client_id))
     if existing is not None:
         message, created = existing, False
     else:
         stamp = now_ms()
         result = conn.execute(conversations.insert().values(
-            visitor_id=visitor_id, status="open", created_at=stamp, updated_at=stamp,
+            reader_id=reader_id, status="open", created_at=stamp, updated_at=stamp,
             **fields))
-        message = _insert_message(conn, inserted_id(result), visitor_id, body,
+        message = _insert_message(conn, inserted_id(result), reader_id, body,
                                   client_id, stamp)
         created = True
     conversation = _first(conn, select(conversations).where(
@@ -202,15 +202,15 @@ def _start(conn: Connection, visitor_id: str, client_id: str, body: str,
     return conversation, message, created
 
 
-def _insert_message(conn: Connection, conversation_id: int, visitor_id: str, body: str,
+def _insert_message(conn: Connection, conversation_id: int, reader_id: str, body: str,
                     client_id: str, stamp: int) -> Record:
     """A new conversation's first message, from its reader."""
-    fields = {"conversation_id": conversation_id, "author_kind": "visitor",
-              "author_id": visitor_id, "internal": False, "body": body,
+    fields = {"conversation_id": conversation_id, "author_kind": "reader",
+              "author_id": reader_id, "internal": False, "body": body,
               "client_id": client_id, "created_at": stamp, "attachment_id": None}
     message_id = inserted_id(conn.execute(messages.insert().values(**fields)))
     conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(
-        last_author="visitor", last_message_id=message_id))
+        last_author="reader", last_message_id=message_id))
     return {**fields, "id": message_id}
 
 

@@ -19,7 +19,7 @@ def _initial(conn: Connection) -> None:
         conn,
         tables=[
             schema.operators,
-            schema.visitors,
+            schema.readers,
             schema.conversations,
             schema.messages,
             schema.ratings,
@@ -51,12 +51,36 @@ def _add_column(conn: Connection, table: str, column: str, definition: str) -> N
 def _confirmed_emails(conn: Connection) -> None:
     """Replies by email go only to an address its reader confirmed. Addresses left before
     this step were never confirmed: nothing is carried over."""
-    _add_column(conn, "chat_visitors", "confirmed_email", "VARCHAR(254) NOT NULL DEFAULT ''")
+    _add_column(conn, _readers_table(conn), "confirmed_email", "VARCHAR(254) NOT NULL DEFAULT ''")
+
+
+def _readers_table(conn: Connection) -> str:
+    """chat_visitors until step 6 renamed it; a new database has chat_readers from step 1."""
+    return "chat_visitors" if inspect(conn).has_table("chat_visitors") else "chat_readers"
 
 
 def _attachment_addresses(conn: Connection) -> None:
     """Who uploaded from where, for the per-address daily quota of attachments."""
     _add_column(conn, "chat_attachments", "uploader_address", "VARCHAR(64) NOT NULL DEFAULT ''")
+
+
+def _reader_names(conn: Connection) -> None:
+    """One word for the person who reads the help center: "visitor" became "reader" in the
+    table, its columns, its index and the kinds stored in rows. A new database already has
+    the new names (step 1), so each rename happens only where the old name is still there."""
+    if inspect(conn).has_table("chat_visitors"):
+        conn.exec_driver_sql("ALTER TABLE chat_visitors RENAME TO chat_readers")
+    columns = {c["name"] for c in inspect(conn).get_columns("chat_conversations")}
+    for old, new in (("visitor_id", "reader_id"), ("visitor_read_id", "reader_read_id")):
+        if old in columns:
+            conn.exec_driver_sql(f"ALTER TABLE chat_conversations RENAME COLUMN {old} TO {new}")
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_chat_conversations_visitor")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_chat_conversations_reader "
+                         "ON chat_conversations (reader_id)")
+    for table, column in (("chat_messages", "author_kind"), ("chat_conversations", "last_author"),
+                          ("chat_attachments", "uploader_kind")):
+        conn.exec_driver_sql(
+            f"UPDATE {table} SET {column} = 'reader' WHERE {column} = 'visitor'")
 
 
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
@@ -65,6 +89,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (3, "operator sessions", _operator_sessions),
     (4, "confirmed reader emails", _confirmed_emails),
     (5, "attachment uploader addresses", _attachment_addresses),
+    (6, "visitor becomes reader", _reader_names),
 )
 
 LATEST = MIGRATIONS[-1][0]

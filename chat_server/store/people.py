@@ -1,4 +1,4 @@
-"""Store queries for operators and visitors (mixed into SqlStore)."""
+"""Store queries for operators and readers (mixed into SqlStore)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from chat_server.store.base import DuplicateError, Record
 from chat_server.store.queries import Queries
 from chat_server.store.rows import JSON_FIELDS, inserted_id, now_ms
-from chat_server.store.schema import operators, visitors
+from chat_server.store.schema import operators, readers
 from chat_server.store.sessions import end_sessions_of
 
 T = TypeVar("T")
@@ -61,43 +61,43 @@ class PeopleQueries(Queries):
 
         await self._transaction(write)
 
-    # --- visitors ------------------------------------------------------------------------
-    async def get_reader(self, visitor_id: str) -> Record | None:
-        return await self._one(select(visitors).where(visitors.c.id == visitor_id))
+    # --- readers ------------------------------------------------------------------------
+    async def get_reader(self, reader_id: str) -> Record | None:
+        return await self._one(select(readers).where(readers.c.id == reader_id))
 
-    async def ensure_reader(self, visitor_id: str) -> Record:
-        found = await self.get_reader(visitor_id)
+    async def ensure_reader(self, reader_id: str) -> Record:
+        found = await self.get_reader(reader_id)
         if found:
             return found
-        query = visitors.insert().values(_new_reader(visitor_id))
+        query = readers.insert().values(_new_reader(reader_id))
         with contextlib.suppress(IntegrityError):  # another tab created it meanwhile
             await self._transaction(lambda conn: conn.execute(query))
-        found = await self.get_reader(visitor_id)
+        found = await self.get_reader(reader_id)
         assert found is not None
         return found
 
     async def reader_for_user(self, user_id: str, new_id: str) -> Record:
-        query = select(visitors).where(visitors.c.user_id == user_id)
+        query = select(readers).where(readers.c.user_id == user_id)
         found = await self._one(query)
         if found:
             return found
-        insert = visitors.insert().values({**_new_reader(new_id), "user_id": user_id})
+        insert = readers.insert().values({**_new_reader(new_id), "user_id": user_id})
         with contextlib.suppress(IntegrityError):
             await self._transaction(lambda conn: conn.execute(insert))
         found = await self._one(query)
         assert found is not None
         return found
 
-    async def update_reader(self, visitor_id: str, **fields: Any) -> None:
+    async def update_reader(self, reader_id: str, **fields: Any) -> None:
         for name in JSON_FIELDS:
             if name in fields:
                 fields[name] = json.dumps(fields[name], ensure_ascii=False, sort_keys=True)
         fields["last_seen"] = now_ms()
-        query = update(visitors).where(visitors.c.id == visitor_id).values(**fields)
+        query = update(readers).where(readers.c.id == reader_id).values(**fields)
         await self._transaction(lambda conn: conn.execute(query))
 
 
-def _new_reader(visitor_id: str) -> dict[str, Any]:
+def _new_reader(reader_id: str) -> dict[str, Any]:
     stamp = now_ms()
-    return {"id": visitor_id, "name": "", "email": "", "attributes": "{}", "context": "{}",
+    return {"id": reader_id, "name": "", "email": "", "attributes": "{}", "context": "{}",
             "created_at": stamp, "last_seen": stamp}

@@ -51,8 +51,8 @@ operators = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
-visitors = Table(
-    "chat_visitors",
+readers = Table(
+    "chat_readers",
     metadata,
     Column("id", String(40), primary_key=True),
     # The host product's user id, set only after its HMAC was verified.
@@ -71,7 +71,7 @@ conversations = Table(
     "chat_conversations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("visitor_id", String(40), ForeignKey("chat_visitors.id"), nullable=False),
+    Column("reader_id", String(40), ForeignKey("chat_readers.id"), nullable=False),
     Column("status", String(16), nullable=False, default="open"),
     Column("assignee_id", Integer, ForeignKey("chat_operators.id")),
     Column("group_name", String(64), nullable=False, default=""),
@@ -84,9 +84,9 @@ conversations = Table(
     Column("updated_at", BigInteger, nullable=False),
     Column("last_message_id", Integer, nullable=False, default=0),
     Column("last_author", String(16), nullable=False, default=""),
-    Column("visitor_read_id", Integer, nullable=False, default=0),
+    Column("reader_read_id", Integer, nullable=False, default=0),
     Column("operator_read_id", Integer, nullable=False, default=0),
-    Index("ix_chat_conversations_visitor", "visitor_id"),
+    Index("ix_chat_conversations_reader", "reader_id"),
     Index("ix_chat_conversations_inbox", "status", "updated_at"),
 )
 
@@ -95,7 +95,7 @@ messages = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
-    Column("author_kind", String(16), nullable=False),  # visitor | operator | system
+    Column("author_kind", String(16), nullable=False),  # reader | operator | system
     Column("author_id", String(40), nullable=False),
     Column("internal", Boolean, nullable=False, default=False),  # a note: never shown to readers
     Column("body", Text, nullable=False),

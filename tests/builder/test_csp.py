@@ -190,7 +190,7 @@ def test_the_site_works_under_its_policy(sites: dict[str, str], browser: Any,
                 const ok = (await fetch(chat + "/widget/widget.css", {mode: "no-cors"}))
                     .type === "opaque";
                 const socket = await new Promise(done => {
-                    const ws = new WebSocket(chat.replace("http", "ws") + "/ws/visitor");
+                    const ws = new WebSocket(chat.replace("http", "ws") + "/ws/reader");
                     ws.onerror = ws.onclose = () => done("closed"); });
                 return [ok, socket]; }""", chat_origin)
         assert talks == [True, "closed"]

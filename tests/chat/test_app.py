@@ -8,9 +8,9 @@ import pytest
 from support.chat import (
     Operator,
     ServerThread,
+    open_reader,
     recv,
     send,
-    visitor,
 )
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -30,7 +30,7 @@ async def test_reader_and_operator_talk(server: ServerThread) -> None:
     op_ws = await boris.socket()
     welcome = await recv(op_ws, "welcome")
     assert welcome["operator"]["name"] == "Борис" and welcome["counts"]["open"] == 0
-    reader, hello = await visitor(server.ws, context={"page": "/ru/"})
+    reader, hello = await open_reader(server.ws, context={"page": "/ru/"})
     await send(reader, "message", client_id="m1", body="Как подать декларацию?",
                context={"page": "https://help.example.com/ru/nds/", "browser": "Firefox"})
     ack = await recv(reader, "ack")
@@ -49,12 +49,13 @@ async def test_reader_and_operator_talk(server: ServerThread) -> None:
     assert answer["message"]["body"] == "Через личный кабинет"
     assert answer["message"]["author_name"] == "Борис"
     assert answer["message"]["id"] == reply_ack["message"]["id"]
+    assert reply_ack["message"]["author_name"] == "Борис", "the replier sees their own name"
     # Whoever answers an unassigned conversation takes it.
     assert answer["conversation"]["id"] == conversation_id
     await send(reader, "read", conversation_id=conversation_id,
                message_id=answer["message"]["id"])
     read = await recv(op_ws, "read")
-    assert read["side"] == "visitor" and read["message_id"] == answer["message"]["id"]
+    assert read["side"] == "reader" and read["message_id"] == answer["message"]["id"]
     inbox = (await boris.client.get("/api/operator/inbox?view=mine")).json()
     assert [c["id"] for c in inbox["conversations"]] == [conversation_id]
     await reader.close()
@@ -64,7 +65,7 @@ async def test_reader_and_operator_talk(server: ServerThread) -> None:
 
 async def test_notes_never_reach_the_reader(server: ServerThread) -> None:
     anna = await Operator.login(server, "anna@example.com")
-    reader, hello = await visitor(server.ws)
+    reader, hello = await open_reader(server.ws)
     await send(reader, "message", client_id="a", body="hi")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     note = await anna.post(f"/api/operator/conversations/{conversation_id}/note",
@@ -87,7 +88,7 @@ async def test_notes_never_reach_the_reader(server: ServerThread) -> None:
 
 
 async def test_resend_is_idempotent_and_resume_after_reconnect(server: ServerThread) -> None:
-    reader, hello = await visitor(server.ws)
+    reader, hello = await open_reader(server.ws)
     token = hello["token"]
     await send(reader, "message", client_id="same", body="first")
     first = await recv(reader, "ack")
@@ -100,8 +101,8 @@ async def test_resend_is_idempotent_and_resume_after_reconnect(server: ServerThr
                    conversation_id=conversation_id)
         await recv(reader, "ack")
     await reader.close()
-    again, welcome = await visitor(server.ws, token=token)
-    assert welcome["visitor_id"] == hello["visitor_id"]
+    again, welcome = await open_reader(server.ws, token=token)
+    assert welcome["reader_id"] == hello["reader_id"]
     assert [c["id"] for c in welcome["conversations"]] == [conversation_id]
     await send(again, "resume", conversation_id=conversation_id,
                after_id=first["message"]["id"])
@@ -111,10 +112,10 @@ async def test_resend_is_idempotent_and_resume_after_reconnect(server: ServerThr
 
 
 async def test_a_reader_cannot_touch_another_readers_conversation(server: ServerThread) -> None:
-    alice, _ = await visitor(server.ws)
+    alice, _ = await open_reader(server.ws)
     await send(alice, "message", client_id="a", body="private")
     conversation_id = (await recv(alice, "ack"))["conversation"]["id"]
-    mallory, _ = await visitor(server.ws)
+    mallory, _ = await open_reader(server.ws)
     for type_, fields in (("resume", {"after_id": 0}), ("typing", {"typing": True}),
                           ("read", {"message_id": 1}), ("email", {"email": "m@evil.example"}),
                           ("message", {"client_id": "x", "body": "hi"})):
@@ -122,7 +123,7 @@ async def test_a_reader_cannot_touch_another_readers_conversation(server: Server
         error = await recv(mallory, "error")
         assert error["code"] == "not_found"
     # A forged token is just a new reader, not Alice.
-    forged, welcome = await visitor(server.ws, token="v_forged.signature")
+    forged, welcome = await open_reader(server.ws, token="v_forged.signature")
     assert welcome["conversations"] == []
     await alice.close()
     await mallory.close()
@@ -132,22 +133,22 @@ async def test_a_reader_cannot_touch_another_readers_conversation(server: Server
 async def test_identity_verification(server: ServerThread) -> None:
     secret = server.settings.identity_secret
     good = auth.user_hash(secret, "user-42")
-    ws, welcome = await visitor(server.ws, user_id="user-42", user_hash=good,
+    ws, welcome = await open_reader(server.ws, user_id="user-42", user_hash=good,
                                 name="Ирина", email="irina@example.com",
                                 attributes={"plan": "pro", "nested": {"no": 1}})
     assert welcome["verified"] is True and welcome["name"] == "Ирина"
     await ws.close()
-    other_browser, again = await visitor(server.ws, user_id="user-42", user_hash=good)
-    assert again["visitor_id"] == welcome["visitor_id"]
+    other_browser, again = await open_reader(server.ws, user_id="user-42", user_hash=good)
+    assert again["reader_id"] == welcome["reader_id"]
     await other_browser.close()
-    bad = await connect(server.ws + "/ws/visitor")
+    bad = await connect(server.ws + "/ws/reader")
     await send(bad, "hello", user_id="user-42", user_hash="0" * 64)
     with pytest.raises(ConnectionClosed) as info:
         await recv(bad)
     assert info.value.rcvd is not None and info.value.rcvd.code == Close.UNAUTHORIZED
     # The logged-in user's token does not open their conversations without the hash.
-    anonymous, plain = await visitor(server.ws, token=welcome["token"])
-    assert plain["visitor_id"] != welcome["visitor_id"]
+    anonymous, plain = await open_reader(server.ws, token=welcome["token"])
+    assert plain["reader_id"] != welcome["reader_id"]
     await anonymous.close()
 
 
@@ -157,7 +158,7 @@ async def test_operator_actions_reach_everyone(server: ServerThread) -> None:
     anna_ws, boris_ws = await anna.socket(), await boris.socket()
     await recv(anna_ws, "welcome")
     await recv(boris_ws, "welcome")
-    reader, _ = await visitor(server.ws)
+    reader, _ = await open_reader(server.ws)
     await send(reader, "message", client_id="a", body="help")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     await send(anna_ws, "assign", conversation_id=conversation_id,
@@ -181,7 +182,7 @@ async def test_operator_actions_reach_everyone(server: ServerThread) -> None:
 
 
 async def test_presence_drives_availability(server: ServerThread) -> None:
-    reader, welcome = await visitor(server.ws)
+    reader, welcome = await open_reader(server.ws)
     assert welcome["availability"]["live"] is False
     assert welcome["availability"]["operators_online"] == 0
     anna = await Operator.login(server, "anna@example.com")
@@ -199,7 +200,7 @@ async def test_presence_drives_availability(server: ServerThread) -> None:
 
 
 async def test_every_acknowledged_message_is_committed(server: ServerThread) -> None:
-    reader, _ = await visitor(server.ws)
+    reader, _ = await open_reader(server.ws)
     ids = []
     conversation_id = None
     for n in range(20):

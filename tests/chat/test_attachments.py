@@ -10,8 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chat import Operator, ServerThread, add_operator_sync, make_settings, recv, send
-from support.chat import visitor as open_reader
+from support.chat import (
+    Operator,
+    ServerThread,
+    add_operator_sync,
+    make_settings,
+    open_reader,
+    recv,
+    send,
+)
 
 from chat_server.attachments import MAX_BYTES, clean_name, sniff
 from chat_server.store import Store
@@ -195,7 +202,7 @@ async def test_usage_counts_the_last_day_of_a_reader_and_of_an_address(store: St
     await store.ensure_reader("v1")
     conversation, _message, _ = await store.start_conversation("v1", "c", "hi")
 
-    async def add(name: str, uploader: str, address: str, size: int, kind: str = "visitor"
+    async def add(name: str, uploader: str, address: str, size: int, kind: str = "reader"
                   ) -> None:
         await store.add_attachment({
             "id": name, "conversation_id": conversation["id"], "uploader_kind": kind,

@@ -87,11 +87,11 @@ async def test_a_channel_s_subscribers_share_one_encoded_frame(broker: Broker) -
     first, second, other = broker.subscriber(), broker.subscriber(), broker.subscriber()
     first.add("operators")
     second.add("operators")
-    other.add("visitor:v1")
+    other.add("reader:v1")
     event = {"kind": "message", "message": {"id": 1, "body": "Привет"},
              "conversation": {"id": 2}}
     await broker.publish("operators", event)
-    await broker.publish("visitor:v1", event)
+    await broker.publish("reader:v1", event)
     got_first, got_second = await next_event(first), await next_event(second)
     text = conversation_frame(got_first)
     assert conversation_frame(got_second) is text

@@ -56,7 +56,7 @@ async def wait_for_mail(inbox: Inbox, count: int) -> Any:
 
 def hostile_reader(port: int) -> None:
     """A reader who is not a browser: hostile name, email and message, straight on the wire."""
-    with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
+    with connect(f"ws://127.0.0.1:{port}/ws/reader") as ws:
         ws.send(json.dumps({"type": "hello", "name": HOSTILE,
                             "context": {"page": "javascript:alert(1)", "title": HOSTILE}}))
         while json.loads(ws.recv())["type"] != "welcome":
@@ -132,8 +132,8 @@ async def scenario(browser: Any, server: ServerThread, port: int, artifacts_dir:
     await operator.click("[data-view='mine']")
     await operator.click(".conversation-link:has-text('nds/deklaraciya')")
     await operator.wait_for_selector("#conversation-title:has-text('deklaraciya')")
-    assert HOSTILE in await operator.inner_text(".message.visitor .message-body")
-    await operator.wait_for_selector(".message.visitor .message-file img")
+    assert HOSTILE in await operator.inner_text(".message.reader .message-body")
+    await operator.wait_for_selector(".message.reader .message-file img")
     loaded = "() => document.querySelector('.message-file img').naturalWidth"
     await operator.wait_for_function(f"({loaded})() > 0")  # the image loads under the CSP
     assert "deklaraciya" in await operator.inner_text("#conversation-title")
@@ -145,8 +145,8 @@ async def scenario(browser: Any, server: ServerThread, port: int, artifacts_dir:
 
     await operator.click("[data-view='unassigned']")
     await operator.click(".conversation-link:has-text('onerror')")
-    await operator.wait_for_selector("#visitor-info dd:has-text('onerror')")
-    assert await operator.inner_text("#visitor-info dd") == HOSTILE
+    await operator.wait_for_selector("#reader-info dd:has-text('onerror')")
+    assert await operator.inner_text("#reader-info dd") == HOSTILE
     await operator.screenshot(path=str(artifacts_dir / "chat-operator.png"))
     await operator.click("[data-tab='searches']")
     await operator.wait_for_selector("#searches-rows td:has-text('налог на роскошь')")
@@ -155,7 +155,7 @@ async def scenario(browser: Any, server: ServerThread, port: int, artifacts_dir:
     await operator.wait_for_selector("#ratings-rows td:has-text('Как подать декларацию')")
     assert await operator.evaluate("() => window.__pwned") is None
     injected = ("() => document.querySelectorAll('.message-body *, #app script, #app svg,"
-                " #searches-rows img, #visitor-info img, .conversation-link img').length")
+                " #searches-rows img, #reader-info img, .conversation-link img').length")
     assert await operator.evaluate(injected) == 0
     assert dialogs == []
     await reader_context.close()

@@ -15,7 +15,7 @@ from chat_server import operator_names
 from chat_server.articles import Articles
 from chat_server.broker import MemoryBroker
 from chat_server.conversations import Chat
-from chat_server.mailer import Mailer
+from chat_server.mail.mailer import Mailer
 from chat_server.store import open_store
 
 

@@ -52,7 +52,7 @@ async def test_serve_declines_per_message_deflate(tmp_path: Path) -> None:
     port = free_port()
     process = start_subprocess(write_config(tmp_path, port), port)
     try:
-        async with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
+        async with connect(f"ws://127.0.0.1:{port}/ws/reader") as ws:
             await send(ws, "hello")
             await recv(ws, "welcome")
             assert ws.protocol.extensions == []
@@ -75,7 +75,7 @@ async def test_sigkill_loses_no_acknowledged_message(tmp_path: Path) -> None:
 
     process = start_subprocess(config, port)
     try:
-        ws = await connect(f"ws://127.0.0.1:{port}/ws/visitor")
+        ws = await connect(f"ws://127.0.0.1:{port}/ws/reader")
         await send(ws, "hello")
         token = (await recv(ws, "welcome"))["token"]
         await send(ws, "message", client_id="first", body="start")
@@ -104,7 +104,7 @@ async def test_sigkill_loses_no_acknowledged_message(tmp_path: Path) -> None:
 
     process = start_subprocess(config, port)
     try:
-        async with connect(f"ws://127.0.0.1:{port}/ws/visitor") as ws:
+        async with connect(f"ws://127.0.0.1:{port}/ws/reader") as ws:
             await send(ws, "hello", token=token)
             await recv(ws, "welcome")
             await send(ws, "resume", conversation_id=conversation_id, after_id=0)

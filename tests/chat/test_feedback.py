@@ -10,8 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chat import Operator, ServerThread, recv, send
-from support.chat import visitor as open_reader
+from support.chat import Operator, ServerThread, open_reader, recv, send
 
 from chat_server.failed_searches import normalise, page_path
 

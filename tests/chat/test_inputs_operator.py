@@ -13,13 +13,13 @@ import pytest
 from support.chat import (
     Operator,
     ServerThread,
+    open_reader,
     recv,
     send,
-    visitor,
 )
 from websockets.exceptions import ConnectionClosed
 
-from chat_server.protocol import MAX_ID, OPERATOR_IN, VISITOR_IN, Close, ProtocolError, parse
+from chat_server.protocol import MAX_ID, OPERATOR_IN, READER_IN, Close, ProtocolError, parse
 
 DEEP = "[" * 2000 + "]" * 2000  # deeper than json.loads (1000) and orjson (1024) go
 NESTED = "[" * 1000 + "]" * 1000  # parses, but str() of it raises RecursionError
@@ -101,7 +101,7 @@ async def test_a_path_the_api_does_not_have_is_a_json_error(anna: Operator) -> N
 @pytest.mark.parametrize("number", TOO_BIG)
 async def test_assigning_to_an_impossible_operator_id_is_bad_request(
         server: ServerThread, anna: Operator, number: int) -> None:
-    reader, _ = await visitor(server.ws)
+    reader, _ = await open_reader(server.ws)
     await send(reader, "message", client_id="a", body="hi")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     answer = await anna.post(f"/api/operator/conversations/{conversation_id}/assign",
@@ -129,8 +129,8 @@ async def test_socket_frames_with_impossible_ids_close_as_malformed(
     (OPERATOR_IN, {"type": "read", "conversation_id": 1, "message_id": 2**63}),
     (OPERATOR_IN, {"type": "assign", "conversation_id": 1, "operator_id": MAX_ID + 1}),
     (OPERATOR_IN, {"type": "open", "conversation_id": 1, "after_id": -1}),
-    (VISITOR_IN, {"type": "resume", "conversation_id": 2**63}),
-    (VISITOR_IN, {"type": "message", "client_id": "c", "body": "b",
+    (READER_IN, {"type": "resume", "conversation_id": 2**63}),
+    (READER_IN, {"type": "message", "client_id": "c", "body": "b",
                   "conversation_id": MAX_ID + 1}),
 ])
 def test_parse_refuses_ids_out_of_range(schema: dict, frame: dict) -> None:

@@ -8,9 +8,9 @@ from support.chat import (
     PASSWORD,
     Operator,
     ServerThread,
+    open_reader,
     recv,
     send,
-    visitor,
 )
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -88,24 +88,24 @@ async def test_operator_socket_needs_session_and_own_origin(server: ServerThread
     await anna.close()
 
 
-async def test_visitor_socket_origin_is_restricted(server: ServerThread) -> None:
-    async with connect(server.ws + "/ws/visitor", origin="https://evil.example") as ws:
+async def test_reader_socket_origin_is_restricted(server: ServerThread) -> None:
+    async with connect(server.ws + "/ws/reader", origin="https://evil.example") as ws:
         with pytest.raises(ConnectionClosed) as info:
             await recv(ws)
         assert info.value.rcvd is not None and info.value.rcvd.code == Close.FORBIDDEN_ORIGIN
-    async with connect(server.ws + "/ws/visitor", origin="https://help.example.com") as ws:
+    async with connect(server.ws + "/ws/reader", origin="https://help.example.com") as ws:
         await send(ws, "hello")
         assert (await recv(ws, "welcome"))["token"]
 
 
 async def test_rest_inbox_assign_close_reopen(server: ServerThread) -> None:
     anna = await Operator.login(server, "anna@example.com")
-    reader, _ = await visitor(server.ws, name="<img src=x onerror=alert(1)>")
+    reader, _ = await open_reader(server.ws, name="<img src=x onerror=alert(1)>")
     await send(reader, "message", client_id="a", body="question")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     inbox = (await anna.client.get("/api/operator/inbox?view=unassigned")).json()
     assert inbox["counts"]["unassigned"] == 1
-    assert inbox["conversations"][0]["visitor_name"] == "<img src=x onerror=alert(1)>"
+    assert inbox["conversations"][0]["reader_name"] == "<img src=x onerror=alert(1)>"
     path = f"/api/operator/conversations/{conversation_id}"
     assigned = (await anna.post(path + "/assign")).json()["conversation"]
     assert assigned["assignee_id"] == anna.me["id"]

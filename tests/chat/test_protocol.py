@@ -11,15 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.chat import ROOT, ServerThread, make_settings, recv, send, visitor
+from support.chat import ROOT, ServerThread, make_settings, open_reader, recv, send
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from chat_server.protocol import (
     MAX_FRAME_BYTES,
     OPERATOR_IN,
+    READER_IN,
     SERVER_OUT,
-    VISITOR_IN,
     Close,
     ProtocolError,
     frame,
@@ -47,7 +47,7 @@ def _sections() -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize(("section", "table"), [
-    ("Reader → server (`/ws/visitor`)", VISITOR_IN),
+    ("Reader → server (`/ws/reader`)", READER_IN),
     ("Operator → server (`/ws/operator`)", OPERATOR_IN),
     ("Server → client", SERVER_OUT),
 ])
@@ -83,13 +83,13 @@ def test_every_close_code_is_documented() -> None:
 ])
 def test_parse_refuses_with_a_named_code(raw: str | bytes, code: Close) -> None:
     with pytest.raises(ProtocolError) as info:
-        parse(raw, VISITOR_IN)
+        parse(raw, READER_IN)
     assert info.value.code == code
 
 
 def test_parse_accepts_valid_frames_and_frame_refuses_undocumented() -> None:
     assert parse('{"type": "message", "client_id": "a", "body": "hi", "conversation_id": null}',
-                 VISITOR_IN)["body"] == "hi"
+                 READER_IN)["body"] == "hi"
     assert json.loads(frame("pong")) == {"type": "pong"}
     with pytest.raises(ValueError):
         frame("secret_type")
@@ -119,7 +119,7 @@ def server(tmp_path: Path) -> Iterator[ServerThread]:
 async def test_bad_first_frames_close_the_socket_with_named_codes(
     server: ServerThread, payload: str | bytes, code: Close
 ) -> None:
-    async with connect(server.ws + "/ws/visitor") as ws:
+    async with connect(server.ws + "/ws/reader") as ws:
         await ws.send(payload)
         with pytest.raises(ConnectionClosed) as info:
             await recv(ws)
@@ -129,8 +129,8 @@ async def test_bad_first_frames_close_the_socket_with_named_codes(
 
 
 async def test_bad_frame_after_hello_closes_only_that_socket(server: ServerThread) -> None:
-    good, _ = await visitor(server.ws)
-    bad, _ = await visitor(server.ws)
+    good, _ = await open_reader(server.ws)
+    bad, _ = await open_reader(server.ws)
     await send(bad, "message", client_id="c", body=["not", "text"])
     with pytest.raises(ConnectionClosed) as info:
         await recv(bad)
@@ -141,7 +141,7 @@ async def test_bad_frame_after_hello_closes_only_that_socket(server: ServerThrea
 
 
 async def test_frame_flood_is_rate_limited(server: ServerThread) -> None:
-    ws, _ = await visitor(server.ws)
+    ws, _ = await open_reader(server.ws)
     with pytest.raises(ConnectionClosed) as info:
         for _ in range(200):
             await send(ws, "ping")

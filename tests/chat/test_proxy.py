@@ -102,7 +102,7 @@ async def test_reader_sockets_are_counted_per_forwarded_address(start: Any) -> N
 
     async def handshake(address: str) -> int | None:
         """None when welcomed, else the close code."""
-        ws = await connect(server.ws + "/ws/visitor", local_addr=(PROXY, 0),
+        ws = await connect(server.ws + "/ws/reader", local_addr=(PROXY, 0),
                            additional_headers={"X-Forwarded-For": address})
         try:
             await ws.send(json.dumps({"type": "hello"}))

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chat import ServerThread, make_settings, recv, send, visitor
+from support.chat import ServerThread, make_settings, open_reader, recv, send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from chat_server import articles
-from chat_server.protocol import VISITOR_IN, Close, ProtocolError, parse
+from chat_server.protocol import READER_IN, Close, ProtocolError, parse
 from chat_server.store import Store
 
 ARTICLES = [{"id": "nds/deklaraciya", "lang": "ru", "title": "Декларация", "author": "",
@@ -50,31 +50,31 @@ async def closed_with(ws: ClientConnection) -> int | None:
 # --- what an anonymous reader can make the sidecar store ------------------------------------
 async def test_a_hello_alone_stores_no_reader(server: ServerThread) -> None:
     for _ in range(5):
-        ws, welcome = await visitor(server.ws, name="Аня", context={"page": "/ru/"})
-        assert welcome["token"] and welcome["visitor_id"].startswith("v_")
+        ws, welcome = await open_reader(server.ws, name="Аня", context={"page": "/ru/"})
+        assert welcome["token"] and welcome["reader_id"].startswith("v_")
         await ws.close()
-    assert rows(server, "chat_visitors") == 0
+    assert rows(server, "chat_readers") == 0
     # The token a hello gave is the reader's: their first message stores them under it,
     # with what they said in that hello.
-    ws, welcome = await visitor(server.ws, name="Аня", context={"page": "/ru/nds/"})
-    again_ws, again = await visitor(server.ws, token=welcome["token"])
-    assert again["visitor_id"] == welcome["visitor_id"]
+    ws, welcome = await open_reader(server.ws, name="Аня", context={"page": "/ru/nds/"})
+    again_ws, again = await open_reader(server.ws, token=welcome["token"])
+    assert again["reader_id"] == welcome["reader_id"]
     await again_ws.close()
     await send(ws, "message", client_id="m1", body="Вопрос")
     conversation_id = (await recv(ws, "ack"))["conversation"]["id"]
-    assert rows(server, "chat_visitors") == 1
+    assert rows(server, "chat_readers") == 1
     with sqlite3.connect(server.settings.data_dir / "chat.db") as db:
-        name, context = db.execute("SELECT name, context FROM chat_visitors").fetchone()
+        name, context = db.execute("SELECT name, context FROM chat_readers").fetchone()
     assert name == "Аня" and json.loads(context)["page"] == "/ru/nds/"
     await ws.close()
     # Reconnect and resume: the stored reader, their conversation, the message.
-    back, welcome_back = await visitor(server.ws, token=welcome["token"])
+    back, welcome_back = await open_reader(server.ws, token=welcome["token"])
     assert [c["id"] for c in welcome_back["conversations"]] == [conversation_id]
     assert welcome_back["name"] == "Аня"
     await send(back, "resume", conversation_id=conversation_id, after_id=0)
     assert [m["body"] for m in (await recv(back, "history"))["messages"]] == ["Вопрос"]
     await back.close()
-    assert rows(server, "chat_visitors") == 1
+    assert rows(server, "chat_readers") == 1
 
 
 async def test_ratings_only_for_known_articles(server: ServerThread) -> None:
@@ -88,7 +88,7 @@ async def test_ratings_only_for_known_articles(server: ServerThread) -> None:
             assert unknown.status_code == 404
             assert unknown.json() == {"error": "unknown_article"}
     assert rows(server, "chat_ratings") == 1
-    assert rows(server, "chat_visitors") == 0  # a rating needs no reader row
+    assert rows(server, "chat_readers") == 0  # a rating needs no reader row
 
 
 def test_the_manifest_is_read_again_when_the_site_is_rebuilt(
@@ -106,7 +106,7 @@ def test_the_manifest_is_read_again_when_the_site_is_rebuilt(
 
 
 async def test_a_conversation_names_only_a_known_article(server: ServerThread) -> None:
-    ws, _ = await visitor(server.ws)
+    ws, _ = await open_reader(server.ws)
     await send(ws, "message", client_id="a", body="?",
                article={"id": "made/up", "lang": "ru", "rating": "sad"})
     assert (await recv(ws, "ack"))["conversation"]["article_id"] is None
@@ -124,11 +124,11 @@ async def test_availability_is_rate_limited_per_address(server: ServerThread) ->
 
 # --- inputs that crashed a handler ---------------------------------------------------------
 async def test_a_non_ascii_user_hash_is_unauthorized(server: ServerThread) -> None:
-    async with connect(server.ws + "/ws/visitor") as ws:
+    async with connect(server.ws + "/ws/reader") as ws:
         await send(ws, "hello", user_id="user-1", user_hash="хэш" * 10)
         assert await closed_with(ws) == Close.UNAUTHORIZED
     for token in ("токен", "\x00" * 5):
-        ws, welcome = await visitor(server.ws, token=token, link=token)
+        ws, welcome = await open_reader(server.ws, token=token, link=token)
         assert welcome["conversations"] == []  # not a token: a new reader
         await ws.close()
 
@@ -146,12 +146,12 @@ def deep(levels: int) -> str:
 ])
 async def test_a_strange_article_closes_the_socket_as_malformed(
         server: ServerThread, article: str) -> None:
-    ws, _ = await visitor(server.ws)
+    ws, _ = await open_reader(server.ws)
     await ws.send('{"type": "message", "client_id": "deep", "body": "?", "article": '
                   + article + "}")
     assert await closed_with(ws) == Close.MALFORMED
     assert rows(server, "chat_conversations") == 0
-    ws, _ = await visitor(server.ws)  # and the server carries on
+    ws, _ = await open_reader(server.ws)  # and the server carries on
     await send(ws, "ping")
     assert (await recv(ws, "pong"))["type"] == "pong"
     await ws.close()
@@ -168,7 +168,7 @@ async def test_a_strange_article_closes_the_socket_as_malformed(
 ])
 async def test_ids_out_of_range_close_the_socket_as_malformed(
         server: ServerThread, frame: dict[str, Any]) -> None:
-    ws, _ = await visitor(server.ws)
+    ws, _ = await open_reader(server.ws)
     await ws.send(json.dumps(frame))
     assert await closed_with(ws) == Close.MALFORMED
 
@@ -178,10 +178,10 @@ def test_ids_are_checked_against_the_databases_integer_range() -> None:
     for value in (2**31, 2**63, -1):
         with pytest.raises(ProtocolError) as info:
             parse(json.dumps({"type": "read", "conversation_id": value, "message_id": 1}),
-                  VISITOR_IN)
+                  READER_IN)
         assert info.value.code == Close.MALFORMED
     assert parse(json.dumps({"type": "read", "conversation_id": 2**31 - 1, "message_id": 0}),
-                 VISITOR_IN)["conversation_id"] == 2**31 - 1
+                 READER_IN)["conversation_id"] == 2**31 - 1
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -190,11 +190,11 @@ async def test_an_older_database_gains_the_readers_columns(store: Store) -> None
 
     engine = store.engine  # type: ignore[attr-defined]
     async with engine.begin() as conn:
-        await conn.execute(text("ALTER TABLE chat_visitors DROP COLUMN confirmed_email"))
+        await conn.execute(text("ALTER TABLE chat_readers DROP COLUMN confirmed_email"))
         await conn.execute(text("ALTER TABLE chat_attachments DROP COLUMN uploader_address"))
         await conn.execute(text("DELETE FROM chat_schema_version WHERE version IN (4, 5)"))
         await conn.execute(text(
-            "INSERT INTO chat_visitors (id, name, email, attributes, context, created_at, "
+            "INSERT INTO chat_readers (id, name, email, attributes, context, created_at, "
             "last_seen) VALUES ('v-old', '', 'typed@example.com', '{}', '{}', 1, 1)"))
     assert await store.migrate() == [4, 5]
 
@@ -202,7 +202,7 @@ async def test_an_older_database_gains_the_readers_columns(store: Store) -> None
         return {c["name"] for c in inspect(sync).get_columns(table)}
 
     async with engine.connect() as conn:
-        assert "confirmed_email" in await conn.run_sync(columns, "chat_visitors")
+        assert "confirmed_email" in await conn.run_sync(columns, "chat_readers")
         assert "uploader_address" in await conn.run_sync(columns, "chat_attachments")
     # An address left before the step was never confirmed: nothing is carried over.
     assert (await store.get_reader("v-old"))["confirmed_email"] == ""

@@ -34,7 +34,7 @@ async def test_two_processes_one_conversation(tmp_path: Path, shared: dict[str, 
         operator = await connect(f"ws://127.0.0.1:{port_b}/ws/operator",
                                  additional_headers={"Cookie": cookie})
         await recv(operator, "welcome")
-        reader = await connect(f"ws://127.0.0.1:{port_a}/ws/visitor")
+        reader = await connect(f"ws://127.0.0.1:{port_a}/ws/reader")
         await send(reader, "hello")
         token = (await recv(reader, "welcome"))["token"]
         await send(operator, "presence", status="online")
@@ -56,7 +56,7 @@ async def test_two_processes_one_conversation(tmp_path: Path, shared: dict[str, 
         a.send_signal(signal.SIGKILL)
         await asyncio.to_thread(a.wait, 10)
         # The reader's widget reconnects to the surviving process and resumes.
-        async with connect(f"ws://127.0.0.1:{port_b}/ws/visitor") as again:
+        async with connect(f"ws://127.0.0.1:{port_b}/ws/reader") as again:
             await send(again, "hello", token=token)
             await recv(again, "welcome")
             await send(again, "resume", conversation_id=conversation_id, after_id=0)

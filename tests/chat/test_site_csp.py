@@ -16,9 +16,9 @@ from support.chat import (
     free_port,
     make_settings,
     make_site,
+    open_reader,
     recv,
     send,
-    visitor,
 )
 from support.env import CHROMIUM_FLAGS, chromium_executable, require
 
@@ -103,7 +103,7 @@ async def test_an_articles_inline_script_does_not_run_for_a_logged_in_operator(
                              languages=("ru",))
     add_operator_sync(settings, "anna@example.com", "Анна")
     server = await asyncio.to_thread(ServerThread(settings, port=port).start)
-    reader, _ = await visitor(server.ws)
+    reader, _ = await open_reader(server.ws)
     await send(reader, "message", client_id="q", body="Вопрос")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
     try:

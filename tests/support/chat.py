@@ -25,7 +25,7 @@ from builder.pipeline import build
 from chat_server import auth
 from chat_server.app import create_app
 from chat_server.broker import open_broker
-from chat_server.mailer import Mailer
+from chat_server.mail.mailer import Mailer
 from chat_server.runtime import SERVER_OPTIONS
 from chat_server.settings import ChatSettings
 from chat_server.store import open_store
@@ -137,8 +137,8 @@ async def recv(ws: ClientConnection, want: str | None = None, timeout: float = 5
             return frame
 
 
-async def visitor(server_ws: str, **hello: Any) -> tuple[ClientConnection, dict[str, Any]]:
-    ws = await connect(server_ws + "/ws/visitor")
+async def open_reader(server_ws: str, **hello: Any) -> tuple[ClientConnection, dict[str, Any]]:
+    ws = await connect(server_ws + "/ws/reader")
     await ws.send(json.dumps({"type": "hello", **hello}))
     return ws, await recv(ws, "welcome")
 

@@ -104,7 +104,7 @@
     } else if (f.type === "message" || f.type === "ack") {
       if (state.current && f.message.conversation_id === state.current.id) appendMessage(f.message);
       if (f.type === "message") {
-        if (f.message.author_kind === "visitor") alertNew();
+        if (f.message.author_kind === "reader") alertNew();
         refreshInbox();
       }
     } else if (f.type === "history") {
@@ -114,11 +114,11 @@
       refreshInbox();
     } else if (f.type === "typing") {
       if (state.current && f.conversation_id === state.current.id) {
-        $("typing").textContent = f.side === "visitor" ? s("reader_typing") : s("typing").replace("{name}", f.name);
+        $("typing").textContent = f.side === "reader" ? s("reader_typing") : s("typing").replace("{name}", f.name);
         $("typing").hidden = !f.typing;
       }
     } else if (f.type === "read") {
-      if (state.current && f.conversation_id === state.current.id && f.side === "visitor") markRead(f.message_id);
+      if (state.current && f.conversation_id === state.current.id && f.side === "reader") markRead(f.message_id);
     } else if (f.type === "presence") {
       state.operators.forEach(function (o) { if (o.id === f.operator_id) o.status = f.status; });
     }
@@ -176,9 +176,9 @@
         var item = el("li", "conversation-item" + (state.current && state.current.id === c.id ? " active" : ""));
         var button = el("button", "conversation-link");
         button.type = "button";
-        button.appendChild(el("strong", "who", c.visitor_name || c.visitor_email || s("anonymous")));
+        button.appendChild(el("strong", "who", c.reader_name || c.reader_email || s("anonymous")));
         if (c.rating) button.appendChild(el("span", "badge", c.rating === "sad" ? "😞" : c.rating));
-        if (c.last_author === "visitor" && c.status === "open") button.appendChild(el("span", "waiting", "●"));
+        if (c.last_author === "reader" && c.status === "open") button.appendChild(el("span", "waiting", "●"));
         button.appendChild(el("span", "when", time(c.updated_at)));
         if (c.article_id) button.appendChild(el("span", "article", c.article_id));
         button.addEventListener("click", function () { openConversation(c.id); });
@@ -207,7 +207,7 @@
       showHeader();
       showContext(data);
       data.messages.forEach(appendMessage);
-      markRead(data.conversation.visitor_read_id);
+      markRead(data.conversation.reader_read_id);
       loadInbox();
       $("composer-text").focus();
     });
@@ -238,8 +238,8 @@
     });
   }
   function showContext(data) {
-    var v = data.visitor || {};
-    dl("visitor-info", [["name", v.name], ["email", v.email || data.conversation.email], ["user_id", v.user_id]]
+    var v = data.reader || {};
+    dl("reader-info", [["name", v.name], ["email", v.email || data.conversation.email], ["user_id", v.user_id]]
       .concat(Object.keys(v.attributes || {}).map(function (k) { return [k, v.attributes[k]]; })));
     var ctx = data.conversation.context || {};
     dl("context-info", Object.keys(ctx).map(function (k) { return [k, ctx[k]]; })
@@ -272,7 +272,7 @@
     list.scrollTop = list.scrollHeight;
     if (m.id > state.lastId) {
       state.lastId = m.id;
-      if (m.author_kind === "visitor" && !document.hidden) send({ type: "read", conversation_id: m.conversation_id, message_id: m.id });
+      if (m.author_kind === "reader" && !document.hidden) send({ type: "read", conversation_id: m.conversation_id, message_id: m.id });
     }
   }
   function markRead(readId) {

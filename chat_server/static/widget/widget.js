@@ -54,7 +54,7 @@
 
     connect: function () {
       if (chat.ws) return;
-      var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/visitor");
+      var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/reader");
       chat.ws = ws;
       ws.onopen = function () {
         chat.retry.reset();
@@ -95,7 +95,7 @@
         chat.show(f.message, f.conversation);
         chat.status();
       } else if (f.type === "message") {
-        if (f.message.conversation_id !== chat.conversation && f.message.author_kind === "visitor") {
+        if (f.message.conversation_id !== chat.conversation && f.message.author_kind === "reader") {
           chat.conversation = f.message.conversation_id; // started in another tab
         }
         chat.show(f.message, f.conversation);
@@ -139,7 +139,7 @@
       }
       chat.outbox.push(frame);
       store.set("outbox", chat.outbox);
-      chat.show({ id: 0, client_id: frame.client_id, author_kind: "visitor", body: frame.body, pending: true });
+      chat.show({ id: 0, client_id: frame.client_id, author_kind: "reader", body: frame.body, pending: true });
       chat.send(frame);
     },
 
@@ -305,10 +305,10 @@
     show: function (m, conversation) {
       if (!chat.parts.log) return;
       if (conversation && chat.conversation && conversation.id !== chat.conversation) return;
-      var key = m.client_id && m.author_kind === "visitor" ? "c:" + m.client_id : "m:" + m.id;
+      var key = m.client_id && m.author_kind === "reader" ? "c:" + m.client_id : "m:" + m.id;
       var item = chat.messages[key];
       if (!item) {
-        item = el("li", "hc-chat-msg hc-chat-" + (m.author_kind === "visitor" ? "mine" : "theirs"));
+        item = el("li", "hc-chat-msg hc-chat-" + (m.author_kind === "reader" ? "mine" : "theirs"));
         if (m.author_kind === "operator" && m.author_name) item.appendChild(el("span", "hc-chat-author", m.author_name));
         if (m.attachment) item.appendChild(kit.attachmentNode(m.attachment, { className: "hc-chat-file", prefix: base, lazy: true }));
         else item.appendChild(el("span", "hc-chat-body", m.body));
@@ -319,7 +319,7 @@
         chat.parts.log.scrollTop = chat.parts.log.scrollHeight;
       }
       if (m.id) item.setAttribute("data-id", m.id);
-      if (m.author_kind === "visitor") {
+      if (m.author_kind === "reader") {
         var markNode = item.querySelector(".hc-chat-mark");
         if (!m.pending && markNode.textContent === "") markNode.textContent = "✓";
         markNode.title = m.pending ? t("sending") : t("delivered");

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -59,14 +60,14 @@ async def test_concurrent_resends_make_one_message(store: Store) -> None:
     await store.ensure_reader("v3")
     conv, _, _ = await store.start_conversation("v3", "x", "hi")
     results = await asyncio.gather(*(
-        store.post_message(conv["id"], "visitor", "v3", "same", "dup") for _ in range(5)))
+        store.post_message(conv["id"], "reader", "v3", "same", "dup") for _ in range(5)))
     assert len({m["id"] for m, _, _ in results}) == 1
     assert sum(created for _, created, _ in results) == 1
 
 
 async def test_message_to_missing_conversation_fails(store: Store) -> None:
     with pytest.raises(LookupError):
-        await store.post_message(99999, "visitor", "nobody", "hi", "z")
+        await store.post_message(99999, "reader", "nobody", "hi", "z")
 
 
 async def test_inbox_views_and_counts(store: Store) -> None:
@@ -77,7 +78,7 @@ async def test_inbox_views_and_counts(store: Store) -> None:
     c1, _, _ = await store.start_conversation("iv1", "a", "mine", assignee_id=op["id"])
     c2, _, _ = await store.start_conversation("iv2", "a", "closed")
     await store.update_conversation(c2["id"], status="closed")
-    await store.post_message(c0["id"], "visitor", "iv0", "newest activity", "b")
+    await store.post_message(c0["id"], "reader", "iv0", "newest activity", "b")
     counts = await store.inbox_counts(op["id"])
     assert counts == {"unassigned": 1, "mine": 1, "open": 2, "closed": 1}
     assert [c["id"] for c in await store.inbox("open", op["id"])] == [c0["id"], c1["id"]]
@@ -91,7 +92,7 @@ async def test_read_marks_only_move_forward(store: Store) -> None:
     assert await store.mark_read(conv["id"], "operator", msg["id"] - 1) == msg["id"]
 
 
-async def test_verified_user_gets_one_visitor(store: Store) -> None:
+async def test_verified_user_gets_one_reader(store: Store) -> None:
     first = await store.reader_for_user("user-42", "browser-a")
     second = await store.reader_for_user("user-42", "browser-b")
     assert first["id"] == second["id"] == "browser-a"
@@ -145,14 +146,56 @@ async def test_an_older_database_is_migrated(store: Store) -> None:
     assert await store.migrate() == []
 
 
+async def test_a_database_that_said_visitor_says_reader(store: Store) -> None:
+    """Migration 6 renames what databases before it called the reader a visitor, and keeps
+    every row: the reader's conversations, who wrote last and the message kinds."""
+    from sqlalchemy import inspect, text
+
+    await store.ensure_reader("v-old")
+    conversation, _, _ = await store.start_conversation("v-old", "c-1", "Старый вопрос")
+    engine = store.engine  # type: ignore[attr-defined]
+    async with engine.begin() as conn:
+        for sql in (
+            "ALTER TABLE chat_readers RENAME TO chat_visitors",
+            "ALTER TABLE chat_conversations RENAME COLUMN reader_id TO visitor_id",
+            "ALTER TABLE chat_conversations RENAME COLUMN reader_read_id TO visitor_read_id",
+            "DROP INDEX ix_chat_conversations_reader",
+            "CREATE INDEX ix_chat_conversations_visitor ON chat_conversations (visitor_id)",
+            "UPDATE chat_messages SET author_kind = 'visitor'",
+            "UPDATE chat_conversations SET last_author = 'visitor'",
+            "DELETE FROM chat_schema_version WHERE version = 6",
+        ):
+            await conn.execute(text(sql))
+    assert await store.migrate() == [6]
+
+    def names(sync: Any) -> tuple[set[str], set[str], set[str | None]]:
+        found = inspect(sync)
+        return (set(found.get_table_names()),
+                {c["name"] for c in found.get_columns("chat_conversations")},
+                {i["name"] for i in found.get_indexes("chat_conversations")})
+
+    async with engine.connect() as conn:
+        tables, columns, indexes = await conn.run_sync(names)
+    assert "chat_readers" in tables and "chat_visitors" not in tables
+    assert {"reader_id", "reader_read_id"} <= columns and "visitor_id" not in columns
+    assert "ix_chat_conversations_reader" in indexes
+    [mine] = await store.reader_conversations("v-old")
+    assert mine["id"] == conversation["id"] and mine["last_author"] == "reader"
+    [message] = await store.messages_after(conversation["id"], 0)
+    assert message["author_kind"] == "reader" and message["body"] == "Старый вопрос"
+    # The resend of a message sent before the upgrade is still the same message.
+    _, same, created = await store.start_conversation("v-old", "c-1", "Старый вопрос")
+    assert same["id"] == message["id"] and not created
+
+
 async def test_a_bad_write_in_a_busy_moment_fails_alone(store: Store) -> None:
     """On SQLite concurrent messages share one commit; one failing must not sink the rest."""
     await store.ensure_reader("busy")
     conv, _, _ = await store.start_conversation("busy", "first", "hi")
-    calls = [store.post_message(conv["id"], "visitor", "busy", f"m{n}", f"c{n}")
+    calls = [store.post_message(conv["id"], "reader", "busy", f"m{n}", f"c{n}")
              for n in range(20)]
-    calls.append(store.post_message(999_999, "visitor", "busy", "lost", "nowhere"))
-    calls += [store.post_message(conv["id"], "visitor", "busy", "m0", "c0") for _ in range(3)]
+    calls.append(store.post_message(999_999, "reader", "busy", "lost", "nowhere"))
+    calls += [store.post_message(conv["id"], "reader", "busy", "m0", "c0") for _ in range(3)]
     results = await asyncio.gather(*calls, return_exceptions=True)
     assert isinstance(results[20], LookupError)
     good = [r for r in results if not isinstance(r, BaseException)]
@@ -172,7 +215,7 @@ async def test_a_message_write_returns_its_conversation_as_stored(store: Store) 
     conv, _, _ = await store.start_conversation("asis", "first", "hi", context={"page": "/"})
 
     async def post(body: str, internal: bool = False, alone: bool = True) -> dict:
-        author = ("operator", str(op["id"])) if internal else ("visitor", "asis")
+        author = ("operator", str(op["id"])) if internal else ("reader", "asis")
         message, created, after = await store.post_message(
             conv["id"], *author, body, f"c-{body}", internal)
         assert created
@@ -180,14 +223,14 @@ async def test_a_message_write_returns_its_conversation_as_stored(store: Store) 
             assert after == await store.get_conversation(conv["id"])
         return after
 
-    assert (await post("one"))["last_author"] == "visitor"
+    assert (await post("one"))["last_author"] == "reader"
     await store.update_conversation(conv["id"], status="closed", assignee_id=op["id"])
     assert (await post("two"))["status"] == "closed"
     read_to = (await post("three"))["last_message_id"]
     await store.mark_read(conv["id"], "operator", read_to)
     assert (await post("four"))["operator_read_id"] == read_to
     note = await post("note", internal=True)
-    assert note["last_message_id"] != read_to and note["last_author"] == "visitor"
+    assert note["last_message_id"] != read_to and note["last_author"] == "reader"
     # A change in the same batch as messages, before and after them.
     await asyncio.gather(post("five", alone=False), post("six", alone=False),
                          store.update_conversation(conv["id"], status="open"),

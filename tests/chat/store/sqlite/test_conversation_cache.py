@@ -18,23 +18,23 @@ async def test_a_failed_batch_leaves_no_uncommitted_row_behind(tmp_path: Path) -
     try:
         await store.ensure_reader("v")
         conv, _, _ = await store.start_conversation("v", "first", "hi")
-        await store.post_message(conv["id"], "visitor", "v", "cached", "c1")
+        await store.post_message(conv["id"], "reader", "v", "cached", "c1")
 
         def fail_at_commit(conn: Connection) -> None:
             # A deferred foreign key is checked at COMMIT: the whole batch is rolled back.
             conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
             conn.execute(text("INSERT INTO chat_messages (conversation_id, author_kind,"
                               " author_id, internal, body, created_at)"
-                              " VALUES (999999, 'visitor', 'v', 0, 'orphan', 0)"))
+                              " VALUES (999999, 'reader', 'v', 0, 'orphan', 0)"))
 
         committer = store._committer  # type: ignore[attr-defined]
         # One batch: the status change, a message that sees it, and the failing write.
         results = await asyncio.gather(
             store.update_conversation(conv["id"], status="closed"),
-            store.post_message(conv["id"], "visitor", "v", "rolled back", "c2"),
+            store.post_message(conv["id"], "reader", "v", "rolled back", "c2"),
             committer.run(fail_at_commit), return_exceptions=True)
         assert all(isinstance(r, IntegrityError) for r in results), results
-        _, _, after = await store.post_message(conv["id"], "visitor", "v", "next", "c3")
+        _, _, after = await store.post_message(conv["id"], "reader", "v", "next", "c3")
         assert after["status"] == "open"
         assert after == await store.get_conversation(conv["id"])
     finally:

@@ -176,7 +176,7 @@ def chat_link(base_url: str, page: str, token: str) -> str:
 def reply_text(chat: Chat, conversation: Record, message: Record, operator: Record) -> str:
     page = str(conversation.get("context", {}).get("page", ""))
     link = chat_link(chat.settings.site_base_url, page,
-                     chat.signer.reader_link(conversation["visitor_id"]))
+                     chat.signer.reader_link(conversation["reader_id"]))
     tail = f"\n\n{link}" if link else ""
     return f"{operator['name']}:\n\n{message['body']}{tail}\n\n— {chat.settings.title}"
 
@@ -184,7 +184,7 @@ def reply_text(chat: Chat, conversation: Record, message: Record, operator: Reco
 async def send_reply(chat: Chat, conversation: Record, message: Record,
                      operator: Record) -> None:
     """An operator's reply to a reader who is away: only to the address they confirmed."""
-    reader = await chat.store.get_reader(conversation["visitor_id"])
+    reader = await chat.store.get_reader(conversation["reader_id"])
     to = conversation["email"]
     if not to or reader is None or reader.get("confirmed_email") != to:
         return

@@ -20,13 +20,13 @@ from support.chat import (
     add_operator_sync,
     free_port,
     make_settings,
+    open_reader,
     recv,
     send,
-    visitor,
 )
 
 from chat_server.hours import BusinessHours
-from chat_server.mailer import Mailer, SmtpServer
+from chat_server.mail.mailer import Mailer, SmtpServer
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ async def mailing(tmp_path: Path, smtp: tuple[Inbox, int]) -> AsyncIterator[Any]
 
 
 async def start_conversation(server: ServerThread, page: str) -> tuple[Any, int, str]:
-    reader, welcome = await visitor(server.ws, lang="ru")
+    reader, welcome = await open_reader(server.ws, lang="ru")
     await send(reader, "message", client_id="a", body="Вопрос ночью", context={"page": page})
     return reader, (await recv(reader, "ack"))["conversation"]["id"], welcome["token"]
 
@@ -140,7 +140,7 @@ async def test_replies_go_only_to_a_confirmed_address_with_links_from_settings(
     await reply_while_away(server, reader, conversation_id, "До подтверждения")
     assert len(inbox.messages) == 1
     # The reader opens the link (any browser: the link is the proof); an open widget hears.
-    reader, _ = await visitor(server.ws, token=_token)
+    reader, _ = await open_reader(server.ws, token=_token)
     async with httpx.AsyncClient() as client:
         page = await client.get(link)
         assert page.status_code == 200 and "reader@example.com" in page.text
@@ -156,10 +156,10 @@ async def test_replies_go_only_to_a_confirmed_address_with_links_from_settings(
     back = re.search(r"https://help\.example\.com/#chat=([\w.-]+)", body)
     assert back is not None, body
     # The link opens the conversation in another browser (no stored token there).
-    elsewhere, welcome = await visitor(server.ws, link=back.group(1))
+    elsewhere, welcome = await open_reader(server.ws, link=back.group(1))
     assert [c["id"] for c in welcome["conversations"]] == [conversation_id]
     await elsewhere.close()
-    forged, other = await visitor(server.ws, link=back.group(1)[:-2] + "xx")
+    forged, other = await open_reader(server.ws, link=back.group(1)[:-2] + "xx")
     assert other["conversations"] == []
     await forged.close()
 
