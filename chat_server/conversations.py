@@ -12,7 +12,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, NamedTuple
 
 from chat_server import events
 from chat_server.articles import Articles
@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,188}\.[^@\s<>\"'.]{2,}$")
 RATING_VALUES = ("happy", "neutral", "sad")
+
+
+class Posted(NamedTuple):
+    message: Record  # as operators see it (views.py)
+    created: bool  # False: a resend of a message already stored
+    conversation: Record  # after the message (an unassigned one is now the replier's)
+    was: Record | None  # events.where(the conversation before)
 
 
 class NotFound(LookupError):
@@ -61,6 +68,7 @@ class Chat:
         conversation_id = data.get("conversation_id")
         body = data["body"].strip()
         owned = set() if owned is None else owned
+        was: Record | None = None  # a new conversation was nowhere
         if conversation_id is None:
             fields = await self._routing(data.get("article"))
             fields["context"] = _clean_context(data.get("context"))
@@ -71,13 +79,14 @@ class Chat:
                 await self.own_conversation(reader, conversation_id)
             message, created, conversation = await self.store.post_message(
                 conversation_id, "reader", reader["id"], body, data["client_id"])
+            was = events.where(conversation)
             if created and conversation["status"] == "closed":
                 # Writing again reopens: the reader must not talk into a void.
                 conversation = await self.store.update_conversation(conversation_id,
                                                                     status="open")
         owned.add(conversation["id"])
         if created:
-            await self._announce(conversation, message, origin)
+            await self._announce(conversation, message, origin, was)
         return conversation, message, created
 
     async def own_conversation(self, reader: Record, conversation_id: int) -> Record:
@@ -90,7 +99,7 @@ class Chat:
         """Replies to this conversation go to `email` while the reader is away (an address
         they confirmed: mail/reader_email.py)."""
         conversation = await self.store.update_conversation(conversation["id"], email=email)
-        await self._publish_conversation(conversation)
+        await self._publish_conversation(conversation, events.where(conversation))
         return conversation
 
     async def confirm_email(self, reader_id: str, conversation_id: int, email: str) -> bool:
@@ -130,22 +139,26 @@ class Chat:
     # --- operator side ---------------------------------------------------------------------
     async def operator_message(self, operator: Record, conversation_id: int, body: str,
                                client_id: str | None, internal: bool, origin: str = ""
-                               ) -> tuple[Record, bool]:
+                               ) -> Posted:
+        """An operator's reply or note. The result is what the operator's own page needs to
+        show it at once: the message as colleagues see it and the conversation after it."""
         try:
             message, created, conversation = await self.store.post_message(
                 conversation_id, "operator", str(operator["id"]), body.strip(), client_id,
                 internal)
         except LookupError as exc:
             raise NotFound(conversation_id) from exc
+        was = events.where(conversation)
         if created:
             if conversation["assignee_id"] is None and not internal:
                 # Whoever answers an unassigned conversation takes it.
                 conversation = await self.store.update_conversation(
                     conversation_id, assignee_id=operator["id"])
-            await self._announce(conversation, message, origin)
+            await self._announce(conversation, message, origin, was)
             if not internal:
                 self._email_if_away(conversation, message, operator)
-        return message, created
+        [shown] = await self.views.for_operators([message])
+        return Posted(shown, created, conversation, was)
 
     async def assign(self, conversation_id: int, operator_id: int | None) -> Record:
         if operator_id is not None and await self.store.get_operator(operator_id) is None:
@@ -156,10 +169,11 @@ class Chat:
         return await self._change(conversation_id, status=status)
 
     async def _change(self, conversation_id: int, **fields: Any) -> Record:
-        if await self.store.get_conversation(conversation_id) is None:
+        before = await self.store.get_conversation(conversation_id)
+        if before is None:
             raise NotFound(conversation_id)
         conversation = await self.store.update_conversation(conversation_id, **fields)
-        await self._publish_conversation(conversation)
+        await self._publish_conversation(conversation, events.where(before))
         return conversation
 
     async def mark_read(self, conversation: Record, side: events.Side, message_id: int) -> None:
@@ -178,10 +192,11 @@ class Chat:
             await self.broker.publish(events.OPERATORS, event)
 
     # --- announcements ---------------------------------------------------------------------
-    async def _announce(self, conversation: Record, message: Record, origin: str = "") -> None:
+    async def _announce(self, conversation: Record, message: Record, origin: str = "",
+                        was: Record | None = None) -> None:
         [for_operators] = await self.views.for_operators([message])
-        await self.broker.publish(events.OPERATORS,
-                                  events.message(for_operators, conversation, origin))
+        await self.broker.publish(events.OPERATORS, events.message(
+            for_operators, conversation, origin, was, for_operators=True))
         if not message["internal"]:
             [for_reader] = await self.views.for_reader([message], conversation["reader_id"])
             await self.broker.publish(
@@ -192,16 +207,18 @@ class Chat:
                                  name: str, client_id: str | None, attachment_id: str
                                  ) -> tuple[Record, bool]:
         """A message carrying an uploaded file; its body is the file's name."""
+        was = events.where(conversation)
         if kind == "reader" and conversation["status"] == "closed":
             await self.store.update_conversation(conversation["id"], status="open")
         message, created, fresh = await self.store.post_message(
             conversation["id"], kind, author_id, name, client_id, attachment_id=attachment_id)
         if created:
-            await self._announce(fresh, message)
+            await self._announce(fresh, message, was=was)
         return message, created
 
-    async def _publish_conversation(self, conversation: Record) -> None:
-        await self.broker.publish(events.OPERATORS, events.conversation(conversation))
+    async def _publish_conversation(self, conversation: Record, was: Record | None) -> None:
+        await self.broker.publish(events.OPERATORS,
+                                  events.conversation(conversation, was, for_operators=True))
         await self.broker.publish(events.reader_channel(conversation["reader_id"]),
                                   events.conversation(public_conversation(conversation)))
 

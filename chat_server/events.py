@@ -7,12 +7,13 @@ one module (event_frames.py). Channels:
 - reader_channel(id): what that reader may see of their own conversations (never notes);
 - READERS: availability changes, for every widget.
 
-The channel names are on the wire between processes (Redis), so they keep their old words.
+The channel names are on the wire between processes (Redis): processes sharing one Redis must
+run the same version (before migration 6 they were "visitors" and "visitor:<id>").
 """
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 from chat_server.store import Record
 
@@ -30,11 +31,13 @@ class MessageEvent(TypedDict):
     message: Record
     conversation: Record
     origin: str  # the socket that sent it (it had its ack: no echo)
+    was: NotRequired[Record | None]  # operators only: see `where`
 
 
 class ConversationEvent(TypedDict):
     kind: Literal["conversation"]
     conversation: Record
+    was: NotRequired[Record | None]  # operators only: see `where`
 
 
 class TypingEvent(TypedDict):
@@ -71,13 +74,30 @@ class SessionEndedEvent(TypedDict):
     session: str
 
 
-def message(message: Record, conversation: Record, origin: str = "") -> MessageEvent:
-    return {"kind": "message", "message": message, "conversation": conversation,
-            "origin": origin}
+def where(conversation: Record | None) -> Record | None:
+    """The fields that put a conversation in an inbox view (status, assignee, group). Operator
+    events carry them as they were before the event (`was`; None for a new conversation), so
+    every page moves the conversation between its lists and counts without asking."""
+    if conversation is None:
+        return None
+    return {key: conversation[key] for key in ("status", "assignee_id", "group_name")}
 
 
-def conversation(conversation: Record) -> ConversationEvent:
-    return {"kind": "conversation", "conversation": conversation}
+def message(message: Record, conversation: Record, origin: str = "",
+            was: Record | None = None, for_operators: bool = False) -> MessageEvent:
+    event: MessageEvent = {"kind": "message", "message": message,
+                           "conversation": conversation, "origin": origin}
+    if for_operators:
+        event["was"] = was
+    return event
+
+
+def conversation(conversation: Record, was: Record | None = None,
+                 for_operators: bool = False) -> ConversationEvent:
+    event: ConversationEvent = {"kind": "conversation", "conversation": conversation}
+    if for_operators:
+        event["was"] = was
+    return event
 
 
 def typing(conversation_id: int, side: Side, is_typing: bool, name: str = "") -> TypingEvent:

@@ -66,12 +66,13 @@ async def _post(request: Request, operator: Record, internal: bool) -> Response:
     if client_id is not None and (not isinstance(client_id, str) or len(client_id) > 64):
         return json_error(400, "bad_client_id")
     try:
-        message, created = await _chat(request).operator_message(
+        posted = await _chat(request).operator_message(
             operator, _int(request.path_params["id"]), body, client_id, internal)
     except NotFound:
         return json_error(404, "not_found")
-    return JSONResponse({"message": message, "created": created}, status_code=201 if created
-                        else 200)
+    return JSONResponse({"message": posted.message, "created": posted.created,
+                         "conversation": posted.conversation, "was": posted.was},
+                        status_code=201 if posted.created else 200)
 
 
 @operator_only

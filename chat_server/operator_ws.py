@@ -106,12 +106,13 @@ class OperatorSession:
         if not data["body"].strip():
             await send(frame("error", code="empty", client_id=data["client_id"]))
             return
-        message, _created = await self.chat.operator_message(
+        posted = await self.chat.operator_message(
             self.operator, data["conversation_id"], data["body"], data["client_id"], internal,
             self.id)
-        # As the other operators get it (views.py): with the author's name and file URL.
-        [shown] = await self.chat.views.for_operators([message])
-        await send(frame("ack", client_id=data["client_id"], message=shown))
+        # This socket gets no echo of its own message: the ack carries what colleagues' pages
+        # get (the message with the author's name, the conversation after it and `was`).
+        await send(frame("ack", client_id=data["client_id"], message=posted.message,
+                         conversation=posted.conversation, was=posted.was))
 
     async def on_reply(self, data: dict[str, Any], send: Send) -> None:
         await self._post(data, send, internal=False)

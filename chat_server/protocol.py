@@ -178,10 +178,11 @@ def conversation_frame(event: dict[str, Any]) -> str:
     the same for all of them: it is encoded once and kept in the event under RENDERED."""
     text: str | None = event.get(RENDERED)
     if text is None:
+        extra = {"was": event["was"]} if "was" in event else {}
         if event["kind"] == "message":
             text = frame("message", message=event["message"],
-                         conversation=event["conversation"])
+                         conversation=event["conversation"], **extra)
         else:
-            text = frame("conversation", conversation=event["conversation"])
+            text = frame("conversation", conversation=event["conversation"], **extra)
         event[RENDERED] = text
     return text

@@ -50,6 +50,9 @@ async def test_reader_and_operator_talk(server: ServerThread) -> None:
     assert answer["message"]["author_name"] == "Борис"
     assert answer["message"]["id"] == reply_ack["message"]["id"]
     assert reply_ack["message"]["author_name"] == "Борис", "the replier sees their own name"
+    # The reply took the unassigned conversation: the replier's page learns it from the ack.
+    assert reply_ack["conversation"]["assignee_id"] == boris.me["id"]
+    assert reply_ack["was"]["assignee_id"] is None
     # Whoever answers an unassigned conversation takes it.
     assert answer["conversation"]["id"] == conversation_id
     await send(reader, "read", conversation_id=conversation_id,
@@ -161,10 +164,13 @@ async def test_operator_actions_reach_everyone(server: ServerThread) -> None:
     reader, _ = await open_reader(server.ws)
     await send(reader, "message", client_id="a", body="help")
     conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
+    new = await recv(anna_ws, "message")
+    assert new["was"] is None, "a new conversation was in no list before"
     await send(anna_ws, "assign", conversation_id=conversation_id,
                operator_id=boris.me["id"])
     change = await recv(boris_ws, "conversation")
     assert change["conversation"]["assignee_id"] == boris.me["id"]
+    assert change["was"]["assignee_id"] is None  # so Boris's page moves it to "mine"
     assert (await recv(reader, "conversation"))["conversation"]["status"] == "open"
     await send(boris_ws, "close", conversation_id=conversation_id)
     assert (await recv(reader, "conversation"))["conversation"]["status"] == "closed"
@@ -172,6 +178,11 @@ async def test_operator_actions_reach_everyone(server: ServerThread) -> None:
                conversation_id=conversation_id)
     ack = await recv(reader, "ack")
     assert ack["conversation"]["status"] == "open"  # writing again reopens
+    assert "was" not in ack, "what operators know of the inbox is not the reader's"
+    for ws in (anna_ws, boris_ws):
+        reopened = await recv(ws, "message")
+        assert reopened["conversation"]["status"] == "open"
+        assert reopened["was"]["status"] == "closed"
     await send(anna_ws, "open", conversation_id=conversation_id, after_id=0)
     history = await recv(anna_ws, "history")
     assert [m["body"] for m in history["messages"]] == ["help", "one more thing"]
