@@ -11,7 +11,7 @@ from chat_server.http_json import json_error, read_json
 from chat_server.operator_auth import operator_only, operator_view
 from chat_server.protocol import MAX_BODY_CHARS, MAX_ID, PRESENCE_STATES
 from chat_server.store import Record
-from chat_server.store.base import INBOX_VIEWS
+from chat_server.store.base import INBOX_SORTS, INBOX_VIEWS
 
 
 def _chat(request: Request) -> Chat:
@@ -28,14 +28,26 @@ def _int(value: str | None, default: int = 0) -> int:
 
 @operator_only
 async def inbox(request: Request, operator: Record) -> Response:
-    view = request.query_params.get("view", "open")
-    if view not in INBOX_VIEWS:
+    """A page of a view (`view`, `sort` = recent | waiting, `offset`, `limit` ≤ 500), or the
+    rows of some conversations (`ids=1,2,3`: ones a page heard of and has no row for)."""
+    params = request.query_params
+    view, sort = params.get("view", "open"), params.get("sort", "recent")
+    if view not in INBOX_VIEWS or sort not in INBOX_SORTS:
         return json_error(400, "bad_view")
+    ids = _ids(params.get("ids"))
+    limit = min(max(_int(params.get("limit"), 100), 1), 500)
+    offset = min(max(_int(params.get("offset"), 0), 0), 1_000_000)
     store = _chat(request).store
-    limit = min(max(_int(request.query_params.get("limit"), 100), 1), 500)
-    return JSONResponse({"view": view, "conversations": await store.inbox(view, operator["id"],
-                                                                          limit),
+    rows = await store.inbox(view, operator["id"], limit + 1, offset, sort, ids)
+    return JSONResponse({"view": view, "sort": sort, "offset": offset,
+                         "conversations": rows[:limit], "more": len(rows) > limit,
                          "counts": await store.inbox_counts(operator["id"])})
+
+
+def _ids(text: str | None) -> list[int] | None:
+    if text is None:
+        return None
+    return [n for n in (_int(part, -1) for part in text.split(",")[:200]) if 0 <= n <= MAX_ID]
 
 
 @operator_only

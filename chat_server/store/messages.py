@@ -21,6 +21,7 @@ from chat_server.store.rows import inserted_id, now_ms, to_record
 from chat_server.store.schema import attachments, conversations, messages, readers
 
 T = TypeVar("T")
+PREVIEW_CHARS = 120
 
 
 class MessageQueries(Queries):
@@ -83,14 +84,26 @@ class MessageQueries(Queries):
         return await self._all(select(conversations).where(
             conversations.c.reader_id == reader_id).order_by(conversations.c.id.desc()))
 
-    async def inbox(self, view: str, operator_id: int, limit: int = 100) -> list[Record]:
+    async def inbox(self, view: str, operator_id: int, limit: int = 100, offset: int = 0,
+                    sort: str = "recent", ids: list[int] | None = None) -> list[Record]:
+        """One page of a view as rows of the operator's list: the conversation, who the
+        reader is, the last message's first words, how many of the reader's messages no
+        operator has read, and since when the reader has waited for an answer."""
+        c = conversations.c
+        where = _inbox_filter(view, operator_id)
+        if ids is not None:
+            where = [c.id.in_(ids)]
+        waiting = _waiting_since()
+        order = ([waiting.is_(None), waiting.asc(), c.id.asc()] if sort == "waiting"
+                 else [c.updated_at.desc(), c.id.desc()])
         query = (
             select(conversations, readers.c.name.label("reader_name"),
-                   readers.c.email.label("reader_email"))
-            .join(readers, readers.c.id == conversations.c.reader_id)
-            .where(*_inbox_filter(view, operator_id))
-            .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc())
-            .limit(limit)
+                   readers.c.email.label("reader_email"),
+                   readers.c.attributes.label("reader_attributes"),
+                   _preview().label("preview"), _unread().label("unread"),
+                   waiting.label("waiting_since"))
+            .join(readers, readers.c.id == c.reader_id)
+            .where(*where).order_by(*order).limit(limit).offset(offset)
         )
         return await self._all(query)
 
@@ -225,6 +238,36 @@ def _by_client(author_kind: str, author_id: str, client_id: str | None) -> Any:
 def _first(conn: Connection, query: Any) -> Record | None:
     row = conn.execute(query).mappings().first()
     return to_record(row) if row else None
+
+
+def _preview() -> Any:
+    """The last message's first words (a file's message body is its name)."""
+    m = messages.alias("last")
+    return (select(func.substr(m.c.body, 1, PREVIEW_CHARS))
+            .where(m.c.id == conversations.c.last_message_id)
+            .correlate(conversations).scalar_subquery())
+
+
+def _unread() -> Any:
+    m = messages.alias("unread")
+    return (select(func.count()).select_from(m)
+            .where(m.c.conversation_id == conversations.c.id, m.c.author_kind == "reader",
+                   m.c.id > conversations.c.operator_read_id)
+            .correlate(conversations).scalar_subquery())
+
+
+def _waiting_since() -> Any:
+    """When the reader's first message after the last answer (a reply, not a note) was
+    written; NULL when the last word is the team's or the conversation is not open."""
+    m, answer = messages.alias("waiting"), messages.alias("answer")
+    last_answer = (select(func.coalesce(func.max(answer.c.id), 0))
+                   .where(answer.c.conversation_id == conversations.c.id,
+                          answer.c.author_kind == "operator", answer.c.internal.is_(False))
+                   .correlate(conversations).scalar_subquery())
+    return (select(func.min(m.c.created_at))
+            .where(m.c.conversation_id == conversations.c.id, m.c.author_kind == "reader",
+                   m.c.id > last_answer, conversations.c.status == "open")
+            .correlate(conversations).scalar_subquery())
 
 
 def _inbox_filter(view: str, operator_id: int) -> list[Any]:

@@ -85,6 +85,36 @@ async def test_inbox_views_and_counts(store: Store) -> None:
     assert [c["id"] for c in await store.inbox("mine", op["id"])] == [c1["id"]]
 
 
+async def test_inbox_rows_say_what_waits_and_page(store: Store) -> None:
+    """A row tells the operator who, what was said last, how much is unread and since when
+    the reader waits; lists sort by waiting and page past their first rows."""
+    op = await store.add_operator("rows@example.com", "Rows", "hash")
+    await store.ensure_reader("w1")
+    await store.update_reader("w1", name="Аня", attributes={"company": "ООО Ромашка"})
+    await store.ensure_reader("w2")
+    old, first, _ = await store.start_conversation("w1", "a", "Первый вопрос")
+    await store.post_message(old["id"], "reader", "w1", "И второй", "b")
+    answered, _, _ = await store.start_conversation("w2", "a", "Вопрос")
+    await store.post_message(answered["id"], "operator", str(op["id"]), "Ответ", "r")
+    await store.post_message(answered["id"], "operator", str(op["id"]), "заметка", "n",
+                             internal=True)
+    [row] = await store.inbox("open", op["id"], ids=[old["id"]])
+    assert row["reader_name"] == "Аня" and row["reader_attributes"]["company"] == "ООО Ромашка"
+    assert row["preview"] == "И второй" and row["unread"] == 2
+    assert row["waiting_since"] == first["created_at"]
+    [done] = await store.inbox("open", op["id"], ids=[answered["id"]])
+    assert done["waiting_since"] is None, "a note is no answer, but the reply before it is"
+    # The preview is the conversation's last word to or from the reader, never a note.
+    assert done["preview"] == "Ответ" and done["unread"] == 1
+    await store.mark_read(old["id"], "operator", first["id"])
+    [row] = await store.inbox("open", op["id"], ids=[old["id"]])
+    assert row["unread"] == 1
+    by_waiting = await store.inbox("open", op["id"], sort="waiting")
+    assert [c["id"] for c in by_waiting] == [old["id"], answered["id"]]
+    assert [c["id"] for c in await store.inbox("open", op["id"], limit=1, offset=1)] == [
+        old["id"]]  # most recent first: the answered one, then this
+
+
 async def test_read_marks_only_move_forward(store: Store) -> None:
     await store.ensure_reader("r")
     conv, msg, _ = await store.start_conversation("r", "a", "x")
