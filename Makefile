@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run build serve check test test-deps chromium bench lint lint-js docs clean
+.PHONY: install run build serve check test test-deps chromium bench lint lint-js docs vendor clean
 
 install: $(PY_STAMP)
 
@@ -57,6 +57,16 @@ lint: install lint-js
 
 lint-js: $(NODE_STAMP)
 	npx --no-install eslint .
+
+# The operator page's vendored libraries, copied as published from the versions package.json
+# pins (a test holds the copies to node_modules): no build step, the files are served as they are.
+OPERATOR_VENDOR := chat_server/static/operator/vendor
+vendor: $(NODE_STAMP)
+	cp node_modules/preact/dist/preact.mjs $(OPERATOR_VENDOR)/preact.mjs
+	cp node_modules/preact/hooks/dist/hooks.mjs $(OPERATOR_VENDOR)/preact-hooks.mjs
+	cp node_modules/preact/LICENSE $(OPERATOR_VENDOR)/LICENSE.preact
+	cp node_modules/htm/dist/htm.mjs $(OPERATOR_VENDOR)/htm.mjs
+	cp node_modules/htm/LICENSE $(OPERATOR_VENDOR)/LICENSE.htm
 
 docs: install
 	$(BIN)/python build.py config-reference > docs/configuration.md

@@ -7,7 +7,7 @@ const globals = require("globals");
 
 module.exports = [
   // templates/partials/*.js are Jinja templates of the two inline scripts (hashed for the CSP).
-  { ignores: ["themes/default/assets/vendor/**", "themes/*/templates/**", "node_modules/**",
+  { ignores: ["themes/default/assets/vendor/**", "chat_server/static/operator/vendor/**", "themes/*/templates/**", "node_modules/**",
               "site/**", "bench/out/**", "tests/artifacts/**", ".venv/**"] },
   js.configs.recommended,
   {
@@ -20,6 +20,12 @@ module.exports = [
       sourceType: "script",
       globals: { ...globals.browser, require: "readonly", module: "writable" },
     },
+  },
+  {
+    // The operator page's ES modules (the browser imports them; node imports store.mjs in
+    // the tests).
+    files: ["chat_server/static/**/*.mjs", "tests/**/*.mjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.browser } },
   },
   {
     files: ["builder/**/*.js", "bench/**/*.js", "eslint.config.js"],

@@ -10,7 +10,6 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
-    FileResponse,
     JSONResponse,
     PlainTextResponse,
     RedirectResponse,
@@ -37,6 +36,7 @@ from chat_server.limits import limits_for
 from chat_server.login_throttle import throttle_for
 from chat_server.mail import reader_email
 from chat_server.mail.mailer import Mailer
+from chat_server.operator_page import OPERATOR_CSP, operator_page
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.reader_ws import reader_socket
@@ -45,13 +45,6 @@ from chat_server.site_csp import SitePolicy
 from chat_server.store import Store
 
 STATIC = Path(__file__).parent / "static"
-# The operator page runs only its own files: no inline script or style, no other origin,
-# no framing. User-written text reaches it as data and is only ever set with textContent.
-OPERATOR_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; media-src 'self' data:; font-src 'self'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
-)
 
 
 # What the sidecar answers itself; every other path is the site it serves (settings.site_dir).
@@ -100,10 +93,6 @@ async def availability(request: Request) -> Response:
         return refused
     chat: Chat = request.app.state.chat
     return with_cors(request, JSONResponse(await chat.presence.availability()))
-
-
-async def operator_page(request: Request) -> Response:
-    return FileResponse(STATIC / "operator" / "index.html")
 
 
 async def health(request: Request) -> Response:

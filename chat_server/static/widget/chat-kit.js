@@ -59,20 +59,29 @@
   }
 
   // Call the result on every keystroke: it sends "typing" at most every 2 s, and "stopped"
-  // 4 s after the last "typing". conversationId() names the conversation (none: no frame).
+  // 4 s after the last "typing", to the conversation it said "typing" in.
+  // conversationId() names the conversation (none: no frame). Its stop() says "stopped" at
+  // once, for leaving a conversation or sending: nobody sees "typing…" from someone gone.
   function typingThrottle(conversationId, send) {
-    var last = 0, timer = null;
-    return function () {
+    var last = 0, timer = null, announced = null;
+    function stop() {
+      clearTimeout(timer);
+      if (announced) send({ type: "typing", conversation_id: announced, typing: false });
+      announced = null;
+      last = 0;
+    }
+    function typed() {
       var id = conversationId(), now = Date.now();
+      if (announced && id !== announced) stop();
       if (!id || now - last < 2000) return;
       last = now;
+      announced = id;
       send({ type: "typing", conversation_id: id, typing: true });
       clearTimeout(timer);
-      timer = setTimeout(function () {
-        var current = conversationId();
-        if (current) send({ type: "typing", conversation_id: current, typing: false });
-      }, 4000);
-    };
+      timer = setTimeout(stop, 4000);
+    }
+    typed.stop = stop;
+    return typed;
   }
 
   // localStorage under a prefix, as JSON unless told otherwise (TEXT: the string itself).

@@ -1,0 +1,247 @@
+/* The operator page's one state, and the only way it changes: reduce(state, action) returns the
+ * next state; the page renders from it and nothing else (app.mjs). Server frames, REST
+ * answers and clicks are all actions, so a change made on this page and the same change made
+ * by a colleague take the same path. No DOM here: node runs it in the tests.
+ */
+
+export const VIEWS = ["unassigned", "mine", "open", "closed"];
+const TYPING_MS = 6000;  // a "typing" nobody renewed or stopped (a closed tab) fades
+
+export function initialState(lang, now) {
+  return {
+    me: null, csrf: "", lang: lang, now: now,
+    connection: "connecting",  // connecting | online | offline | login
+    tab: "inbox", screen: "list",  // screen: list | conversation | context (a phone's)
+    view: "unassigned", sort: "recent",
+    operators: {},  // id -> {id, name, email, groups, status}
+    rows: {},  // conversation id -> its inbox row (conversation + reader, preview, unread)
+    counts: { unassigned: 0, mine: 0, open: 0, closed: 0 },
+    pages: {},  // "view:sort" -> {loaded: rows fetched, more: whether the server has more}
+    current: null,  // the open conversation's id
+    detail: null,  // {id, reader, earlier, messages, readId, loading}
+    typing: {},  // conversation id -> {who: expires at}
+    drafts: {},  // conversation id -> text not sent yet
+    mode: "reply",  // reply | note
+    notice: null,  // {kind: "error" | "info", key, text}
+    reports: { ratings: null, searches: null },
+  };
+}
+
+/* Whether a conversation (or the `was` of an event) belongs in an inbox view. */
+export function inView(view, conversation, meId) {
+  if (!conversation) return false;
+  const open = conversation.status === "open";
+  if (view === "unassigned") return open && conversation.assignee_id == null;
+  if (view === "mine") return open && conversation.assignee_id === meId;
+  if (view === "open") return open;
+  if (view === "closed") return conversation.status === "closed";
+  return true;
+}
+
+/* The rows of the chosen view, in its order: what the list shows. */
+export function visibleRows(state) {
+  const rows = Object.values(state.rows).filter((r) => inView(state.view, r, state.me && state.me.id));
+  if (state.sort === "waiting") {
+    rows.sort((a, b) => (a.waiting_since == null) - (b.waiting_since == null)
+      || (a.waiting_since || 0) - (b.waiting_since || 0) || a.id - b.id);
+  } else {
+    rows.sort((a, b) => b.updated_at - a.updated_at || b.id - a.id);
+  }
+  return rows;
+}
+
+export function pageKey(state) { return state.view + ":" + state.sort; }
+
+export function reduce(state, action) {
+  const handler = HANDLERS[action.type];
+  return handler ? handler(state, action) : state;
+}
+
+/* --- what the server says ---------------------------------------------------------------- */
+
+function frame(state, action) {
+  const f = action.frame;
+  const handler = FRAMES[f.type];
+  return handler ? handler(state, f) : state;
+}
+
+const FRAMES = {
+  welcome(state, f) {
+    const operators = {};
+    f.operators.forEach((o) => { operators[o.id] = o; });
+    // After a reconnect the lists are fetched again: what was missed is not patched up.
+    return { ...state, connection: "online", operators: operators, counts: f.counts,
+      me: { ...state.me, ...f.operator }, rows: {}, pages: {} };
+  },
+  message(state, f) { return withMessage(state, f.message, f.conversation, f.was, false); },
+  ack(state, f) { return withMessage(state, f.message, f.conversation, f.was, true); },
+  conversation(state, f) { return moved(state, f.conversation, f.was); },
+  history(state, f) {
+    if (!state.detail || state.detail.id !== f.conversation.id) return state;
+    let next = moved(state, f.conversation, "same");
+    f.messages.forEach((m) => { next = withDetailMessage(next, m); });
+    return next;
+  },
+  typing(state, f) {
+    const who = f.side === "reader" ? "reader" : f.name;
+    const current = { ...(state.typing[f.conversation_id] || {}) };
+    if (f.typing) current[who] = state.now + TYPING_MS;
+    else delete current[who];
+    return { ...state, typing: { ...state.typing, [f.conversation_id]: current } };
+  },
+  read(state, f) {
+    if (f.side === "reader") {
+      if (!state.detail || state.detail.id !== f.conversation_id) return state;
+      return { ...state, detail: { ...state.detail, readId: Math.max(state.detail.readId, f.message_id) } };
+    }
+    const row = state.rows[f.conversation_id];
+    if (!row) return state;
+    // Read up to the last message: nothing unread. Else the row is asked for again.
+    const all = f.message_id >= row.last_message_id;
+    return setRow(state, { ...row, operator_read_id: f.message_id, unread: all ? 0 : row.unread, stale: !all });
+  },
+  presence(state, f) {
+    const operator = state.operators[f.operator_id];
+    if (!operator) return state;
+    const operators = { ...state.operators, [f.operator_id]: { ...operator, status: f.status } };
+    const me = state.me && state.me.id === f.operator_id ? { ...state.me, status: f.status } : state.me;
+    return { ...state, operators: operators, me: me };
+  },
+  error(state, f) { return { ...state, notice: { kind: "error", key: "error_" + f.code } }; },
+};
+
+/* A message: its conversation moves between lists, its row shows it, the open conversation
+ * gains it. `own`: this page sent it (an ack), so no unread and no alert. */
+function withMessage(state, message, conversation, was, own) {
+  let next = moved(state, conversation, was);
+  const row = next.rows[conversation.id];
+  if (row && !message.internal) {
+    const fromReader = message.author_kind === "reader";
+    const reading = state.detail && state.detail.id === conversation.id && !own;
+    next = setRow(next, {
+      ...row,
+      preview: message.body,
+      unread: fromReader && !reading ? (row.unread || 0) + 1 : row.unread,
+      waiting_since: fromReader ? (row.waiting_since || message.created_at)
+        : (message.author_kind === "operator" ? null : row.waiting_since),
+    });
+  }
+  if (message.author_kind === "reader" && next.typing[conversation.id]) {
+    const typing = { ...next.typing[conversation.id] };
+    delete typing.reader;  // the message they were typing has arrived
+    next = { ...next, typing: { ...next.typing, [conversation.id]: typing } };
+  }
+  return withDetailMessage(next, message);
+}
+
+function byOrder(a, b) { return (a.pending ? 1 : 0) - (b.pending ? 1 : 0) || a.id - b.id; }
+
+function withDetailMessage(state, message) {
+  const detail = state.detail;
+  if (!detail || detail.id !== message.conversation_id) return state;
+  if (detail.messages.some((m) => m.id === message.id)) return state;
+  const messages = detail.messages.filter((m) => !(m.pending && m.client_id && m.client_id === message.client_id));
+  messages.push(message);
+  messages.sort(byOrder);
+  return { ...state, detail: { ...detail, messages: messages } };
+}
+
+/* A conversation's new state. `was` (where it was before; null: nowhere, it is new) moves it
+ * between the counts; "same" means the event did not move it. Its row keeps what the list
+ * knows of the reader; a conversation the page has no row for gets one to fill in. */
+function moved(state, conversation, was) {
+  const me = state.me && state.me.id;
+  let counts = state.counts;
+  if (was !== "same" && was !== undefined) {
+    counts = { ...counts };
+    VIEWS.forEach((v) => {
+      counts[v] += (inView(v, conversation, me) ? 1 : 0) - (inView(v, was, me) ? 1 : 0);
+    });
+  }
+  const old = state.rows[conversation.id];
+  const row = old ? { ...old, ...conversation }
+    : { ...conversation, reader_name: "", reader_email: "", unread: 0, preview: "", waiting_since: null, stale: true };
+  let next = { ...state, counts: counts, rows: { ...state.rows, [conversation.id]: row } };
+  if (state.detail && state.detail.id === conversation.id) {
+    next = { ...next, detail: { ...next.detail, conversation: { ...next.detail.conversation, ...conversation } } };
+  }
+  return next;
+}
+
+function setRow(state, row) {
+  return { ...state, rows: { ...state.rows, [row.id]: row } };
+}
+
+/* --- what the page asked for and got ------------------------------------------------------ */
+
+const HANDLERS = {
+  frame: frame,
+  login: (state, a) => ({ ...state, me: a.me, csrf: a.csrf, connection: "connecting" }),
+  logged_out: (state) => ({ ...state, me: null, connection: "login" }),
+  connection: (state, a) => ({ ...state, connection: a.status }),
+  lang: (state, a) => ({ ...state, lang: a.lang }),
+  tab: (state, a) => ({ ...state, tab: a.tab }),
+  view: (state, a) => ({ ...state, view: a.view, screen: "list" }),
+  sort: (state, a) => ({ ...state, sort: a.sort }),
+  screen: (state, a) => ({ ...state, screen: a.screen }),
+  mode: (state, a) => ({ ...state, mode: a.mode }),
+  tick: (state, a) => ({ ...state, now: a.now, typing: expired(state.typing, a.now) }),
+  notice: (state, a) => ({ ...state, notice: a.notice }),
+  inbox(state, a) {
+    const rows = { ...state.rows };
+    a.rows.forEach((r) => { rows[r.id] = { ...r, stale: false }; });
+    const key = a.view + ":" + a.sort;
+    const loaded = a.offset + a.rows.length;
+    return { ...state, rows: rows, counts: a.counts || state.counts,
+      pages: { ...state.pages, [key]: { loaded: loaded, more: a.more } } };
+  },
+  opening: (state, a) => ({ ...state, current: a.id, screen: "conversation", notice: null,
+    detail: { id: a.id, loading: true, messages: [], readId: 0, conversation: null, reader: null, earlier: [] } }),
+  opened(state, a) {
+    if (state.current !== a.data.conversation.id) return state;
+    const c = a.data.conversation;
+    // Messages heard while the conversation loaded stay, whichever came first.
+    const known = new Set(a.data.messages.map((m) => m.id));
+    const heard = state.detail ? state.detail.messages.filter((m) => !known.has(m.id)) : [];
+    const messages = a.data.messages.concat(heard).sort(byOrder);
+    let next = { ...state, detail: { id: c.id, loading: false, conversation: c, reader: a.data.reader,
+      earlier: a.data.earlier, messages: messages, readId: c.reader_read_id } };
+    next = moved(next, c, "same");
+    const row = next.rows[c.id];
+    if (row && a.data.reader) {
+      next = setRow(next, { ...row, reader_name: a.data.reader.name, reader_email: a.data.reader.email });
+    }
+    return next;
+  },
+  closed_conversation: (state) => ({ ...state, current: null, detail: null, screen: "list" }),
+  read_sent(state, a) {
+    const row = state.rows[a.id];
+    return row ? setRow(state, { ...row, unread: 0 }) : state;
+  },
+  draft: (state, a) => ({ ...state, drafts: { ...state.drafts, [a.id]: a.text } }),
+  pending(state, a) {
+    const detail = state.detail;
+    if (!detail || detail.id !== a.message.conversation_id) return state;
+    return { ...state, detail: { ...detail, messages: detail.messages.concat([a.message]) } };
+  },
+  failed(state, a) {
+    const detail = state.detail;
+    const messages = detail ? detail.messages.filter((m) => m.client_id !== a.client_id) : [];
+    return { ...state, notice: { kind: "error", key: a.key },
+      detail: detail ? { ...detail, messages: messages } : detail };
+  },
+  report: (state, a) => ({ ...state, reports: { ...state.reports, [a.name]: a.rows } }),
+};
+
+function expired(typing, now) {
+  let changed = false;
+  const next = {};
+  Object.keys(typing).forEach((id) => {
+    const kept = {};
+    Object.keys(typing[id]).forEach((who) => {
+      if (typing[id][who] > now) kept[who] = typing[id][who]; else changed = true;
+    });
+    next[id] = kept;
+  });
+  return changed ? next : typing;
+}

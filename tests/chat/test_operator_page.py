@@ -1,0 +1,226 @@
+"""The operator page in headless chromium, two operators and a reader at once: the screen is
+always true without a reload (assignment by replying, own names, reopening, drafts, typing,
+refused uploads), and the page works on a 390 px phone and from the keyboard."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+from support.chat import (
+    PASSWORD,
+    ServerThread,
+    add_operator_sync,
+    make_settings,
+    open_reader,
+    recv,
+    send,
+)
+from support.env import CHROMIUM_FLAGS, chromium_executable, require
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Desk:
+    server: ServerThread
+    browser: Any
+
+    async def operator(self, email: str, width: int = 1280) -> Page:
+        context = await self.browser.new_context(
+            locale="ru-RU", viewport={"width": width, "height": 800})
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.errors = errors  # type: ignore[attr-defined]
+        await page.goto(self.server.http + "/operator/")
+        await page.fill("#login-email", email)
+        await page.fill("#login-password", PASSWORD)
+        await page.click("#login-form button[type=submit]")
+        await expect(page.locator("#connection")).to_have_text("На связи")
+        return page
+
+
+@pytest.fixture
+async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+    executable = chromium_executable()
+    require(executable is not None, "Debian's chromium is not installed")
+    settings = make_settings(tmp_path, languages=("ru",))
+    add_operator_sync(settings, "anna@example.com", "Анна")
+    add_operator_sync(settings, "boris@example.com", "Борис")
+    server = await asyncio.to_thread(ServerThread(settings).start)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, headless=True,
+                                                   args=CHROMIUM_FLAGS)
+        try:
+            yield Desk(server, browser)
+        finally:
+            await browser.close()
+            await asyncio.to_thread(server.stop)
+
+
+async def reader_asks(desk: Desk, body: str, name: str = "") -> tuple[Any, int]:
+    ws, _ = await open_reader(desk.server.ws, name=name)
+    await send(ws, "message", client_id="q-" + body[:8], body=body)
+    return ws, (await recv(ws, "ack"))["conversation"]["id"]
+
+
+def row(page: Page, conversation_id: int) -> Any:
+    return page.locator(f".conversation-item[data-id='{conversation_id}']")
+
+
+def count(page: Page, view: str) -> Any:
+    return page.locator(f"[data-count='{view}']")
+
+
+async def test_replying_takes_the_conversation_on_every_screen(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    reader, conversation_id = await reader_asks(desk, "Как вернуть НДС?", name="Ольга")
+    for page in (anna, boris):  # a new conversation appears live, counted
+        await expect(row(page, conversation_id)).to_contain_text("Ольга")
+        await expect(row(page, conversation_id)).to_contain_text("Как вернуть НДС?")
+        await expect(count(page, "unassigned")).to_have_text("1")
+    await row(anna, conversation_id).locator("button").click()
+    await anna.fill("#composer-text", "Сейчас посмотрю")
+    await anna.click("#send")
+    # Anna's own message carries her name at once, and her screen knows she took it.
+    await expect(anna.locator("#messages .message.operator strong")).to_have_text("Анна")
+    await expect(anna.locator("#assignee")).to_have_value(str(await me_id(anna)))
+    await expect(count(anna, "unassigned")).to_have_text("0")
+    await expect(count(anna, "mine")).to_have_text("1")
+    await expect(row(anna, conversation_id)).to_have_count(0)  # gone from "unassigned"
+    await expect(count(boris, "unassigned")).to_have_text("0")
+    await boris.click("[data-view='open']")
+    await expect(row(boris, conversation_id).locator(".assignee")).to_have_text("Анна")
+    assert (await recv(reader, "message"))["message"]["author_name"] == "Анна"
+    assert not anna.errors and not boris.errors  # type: ignore[attr-defined]
+    await reader.close()
+
+
+async def me_id(page: Page) -> int:
+    return int(await page.evaluate(
+        "() => fetch('/api/operator/me').then(r => r.json()).then(d => d.operator.id)"))
+
+
+async def test_a_reader_writing_again_reopens_it_on_both_screens(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    reader, conversation_id = await reader_asks(desk, "Вопрос про счёт")
+    for page in (anna, boris):
+        await page.click("[data-view='open']")
+        await row(page, conversation_id).locator("button").click()
+        await expect(page.locator("#toggle-status")).to_have_text("Закрыть")
+    await anna.click("#toggle-status")
+    for page in (anna, boris):
+        await expect(page.locator("#toggle-status")).to_have_text("Открыть снова")
+        await expect(count(page, "closed")).to_have_text("1")
+    await send(reader, "message", client_id="again", body="Ещё вопрос",
+               conversation_id=conversation_id)
+    for page in (anna, boris):
+        await expect(page.locator("#toggle-status")).to_have_text("Закрыть")
+        await expect(page.locator("#conversation-status")).to_have_text("Открыто")
+        await expect(count(page, "closed")).to_have_text("0")
+        await expect(page.locator("#messages")).to_contain_text("Ещё вопрос")
+    await reader.close()
+
+
+async def test_drafts_stay_with_their_conversation_and_typing_stops(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    first, first_id = await reader_asks(desk, "Первый читатель")
+    second, second_id = await reader_asks(desk, "Второй читатель")
+    await row(anna, first_id).locator("button").click()
+    await anna.type("#composer-text", "Ответ первому")
+    typing = await recv(first, "typing")
+    assert typing["typing"] is True
+    await row(anna, second_id).locator("button").click()
+    # Leaving the conversation says "stopped" at once, not seconds later.
+    stopped = await recv(first, "typing", timeout=1.5)
+    assert stopped["typing"] is False and stopped["conversation_id"] == first_id
+    await expect(anna.locator("#composer-text")).to_have_value("")
+    await row(anna, first_id).locator("button").click()
+    await expect(anna.locator("#composer-text")).to_have_value("Ответ первому")
+    await anna.reload()  # drafts outlive a reload
+    await expect(anna.locator("#connection")).to_have_text("На связи")
+    await row(anna, first_id).locator("button").click()
+    await expect(anna.locator("#composer-text")).to_have_value("Ответ первому")
+    await anna.click("#send")
+    assert (await recv(first, "message"))["message"]["body"] == "Ответ первому"
+    await expect(anna.locator("#composer-text")).to_have_value("")
+    await row(anna, second_id).locator("button").click()
+    await expect(anna.locator("#composer-text")).to_have_value("")
+    for ws in (first, second):
+        await ws.close()
+
+
+async def test_a_refused_upload_says_why(desk: Desk, tmp_path: Path) -> None:
+    anna = await desk.operator("anna@example.com")
+    reader, conversation_id = await reader_asks(desk, "Пришлите таблицу")
+    await row(anna, conversation_id).locator("button").click()
+    sheet = tmp_path / "отчёт.xlsx"
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    await anna.set_input_files("#attach-file", str(sheet))
+    alert = anna.locator(".notice.error")
+    await expect(alert).to_contain_text("только картинки")
+    await expect(alert).to_contain_text("отчёт.xlsx")
+    await reader.close()
+
+
+async def test_a_phone_goes_list_conversation_context_and_back(desk: Desk,
+                                                               artifacts_dir: Path) -> None:
+    phone = await desk.operator("anna@example.com", width=390)
+    reader, conversation_id = await reader_asks(desk, "С телефона " + "очень длинное слово" * 8,
+                                                name="Пётр")
+
+    async def no_sideways_scroll(name: str) -> None:
+        await phone.screenshot(path=str(artifacts_dir / f"operator-phone-{name}.png"))
+        wide = await phone.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 390, f"{name}: the page is {wide} px wide"
+
+    await expect(row(phone, conversation_id)).to_be_visible()
+    await no_sideways_scroll("list")
+    await row(phone, conversation_id).locator("button").click()
+    await expect(phone.locator("#composer-text")).to_be_visible()
+    await expect(phone.locator(".inbox")).to_be_hidden()
+    await no_sideways_scroll("conversation")
+    await phone.click("text=О читателе")
+    await expect(phone.locator("#reader-info")).to_contain_text("Пётр")
+    await expect(phone.locator("#composer-text")).to_be_hidden()
+    await no_sideways_scroll("context")
+    await phone.locator("#context .back").click()
+    await expect(phone.locator("#composer-text")).to_be_visible()
+    await phone.locator(".conversation-head .back").click()
+    await expect(row(phone, conversation_id)).to_be_visible()
+    await reader.close()
+
+
+async def test_the_keyboard_moves_writes_and_explains(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    first, first_id = await reader_asks(desk, "Раз")
+    second, second_id = await reader_asks(desk, "Два")
+    await expect(row(anna, first_id)).to_be_visible()
+    await anna.keyboard.press("j")  # the newest first
+    await expect(anna.locator("#conversation-title")).to_contain_text(f"#{second_id}")
+    await anna.keyboard.press("j")
+    await expect(anna.locator("#conversation-title")).to_contain_text(f"#{first_id}")
+    await anna.keyboard.press("k")
+    await expect(anna.locator("#conversation-title")).to_contain_text(f"#{second_id}")
+    await anna.keyboard.press("n")
+    await expect(anna.locator("#composer-text")).to_be_focused()
+    await anna.keyboard.type("Для своих")
+    await anna.keyboard.press("Control+Enter")
+    await expect(anna.locator("#messages .message.note")).to_contain_text("Для своих")
+    await anna.keyboard.press("Escape")
+    await anna.keyboard.press("?")
+    await expect(anna.locator(".overlay")).to_contain_text("следующее обращение")
+    await anna.keyboard.press("?")
+    await expect(anna.locator(".overlay")).to_have_count(0)
+    await anna.keyboard.press("e")
+    await expect(anna.locator("#toggle-status")).to_have_text("Открыть снова")
+    for ws in (first, second):
+        await ws.close()

@@ -1,0 +1,35 @@
+"""The operator page's vendored libraries are the npm releases package.json pins, unchanged
+(`make vendor` copies them), each beside its licence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.env import require
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "chat_server" / "static" / "operator" / "vendor"
+COPIES = {
+    "preact.mjs": "preact/dist/preact.mjs",
+    "preact-hooks.mjs": "preact/hooks/dist/hooks.mjs",
+    "LICENSE.preact": "preact/LICENSE",
+    "htm.mjs": "htm/dist/htm.mjs",
+    "LICENSE.htm": "htm/LICENSE",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COPIES))
+def test_the_vendored_file_is_the_pinned_release(name: str) -> None:
+    source = ROOT / "node_modules" / COPIES[name]
+    require(source.exists(), "node_modules is not installed (make test-deps)")
+    package = COPIES[name].split("/")[0]
+    installed = json.loads((ROOT / "node_modules" / package / "package.json").read_text())
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"][package]
+    assert installed["version"] == pinned
+    assert (VENDOR / name).read_bytes() == source.read_bytes(), f"run make vendor ({name})"
+
+
+def test_nothing_else_is_vendored() -> None:
+    assert {p.name for p in VENDOR.iterdir()} == set(COPIES)
