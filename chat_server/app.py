@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -167,9 +168,13 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.migrate()
         await broker.connect()
+        snoozes = asyncio.create_task(chat.team.watch_snoozes())
         try:
             yield
         finally:
+            snoozes.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await snoozes
             await chat.drain()
             await app.state.sessions.close()
             await app.state.login_throttle.close()

@@ -12,9 +12,10 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Coroutine
+from dataclasses import replace
 from typing import Any, NamedTuple
 
-from chat_server import events
+from chat_server import events, routing
 from chat_server.articles import Articles
 from chat_server.auth import Signer
 from chat_server.broker import Broker
@@ -24,6 +25,7 @@ from chat_server.operator_names import OperatorNames
 from chat_server.presence import Presence
 from chat_server.settings import ChatSettings
 from chat_server.store import Record, Store
+from chat_server.team import Team
 from chat_server.views import Views, public_conversation
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class Chat:
         self.presence = Presence(settings, store, broker)
         self.names = OperatorNames(store)
         self.views = Views(store, settings.secret_key, self.names)
+        self.team = Team(settings, store, self.presence, broker.publish)
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.reader_sockets: Counter[str] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
@@ -70,8 +73,11 @@ class Chat:
         owned = set() if owned is None else owned
         was: Record | None = None  # a new conversation was nowhere
         if conversation_id is None:
-            fields = await self._routing(data.get("article"))
-            fields["context"] = _clean_context(data.get("context"))
+            context = _clean_context(data.get("context"))
+            fields = await self._routing(data.get("article"), routing.Request(
+                lang=str(data.get("lang") or ""), path=routing.page_path(context.get("page", "")),
+                topic=str(data.get("topic") or "")))
+            fields["context"] = context
             conversation, message, created = await self.store.start_conversation(
                 reader["id"], data["client_id"], body, **fields)
         else:
@@ -84,9 +90,14 @@ class Chat:
                 # Writing again reopens: the reader must not talk into a void.
                 conversation = await self.store.update_conversation(conversation_id,
                                                                     status="open")
+                await self.team.record(conversation_id, "reopened", None, why="reader")
         owned.add(conversation["id"])
         if created:
             await self._announce(conversation, message, origin, was)
+            if conversation["status"] == "snoozed":  # "until the reader writes", or early
+                conversation = await self.team.wake(conversation, "reader")
+            if was is None or was["status"] != "open":
+                conversation = await self.team.auto_assign(conversation)
         return conversation, message, created
 
     async def own_conversation(self, reader: Record, conversation_id: int) -> Record:
@@ -116,16 +127,21 @@ class Chat:
         await self.use_email(conversation, email)
         return True
 
-    async def _routing(self, article: dict[str, str] | None) -> dict[str, Any]:
-        """A conversation about an article goes to its author; others to the default group.
-        `article` is {id, lang, rating}, checked by the socket (reader_ws._article)."""
-        fields: dict[str, Any] = {"group_name": self.settings.default_group}
-        if article is None:
-            return fields
+    async def _routing(self, article: dict[str, str] | None, request: routing.Request
+                       ) -> dict[str, Any]:
+        """The group the rules of chat.routes choose (routing.py); a conversation about an
+        article also goes to its author. `article` is {id, lang, rating}, checked by the
+        socket (reader_ws._article)."""
+        settings = self.settings
+        entry = self.articles.get(article["id"], article["lang"]) if article else None
+        if entry:
+            request = replace(request, collection=str(entry.get("collection") or ""))
+        fields: dict[str, Any] = {
+            "group_name": routing.choose_group(settings.routes, settings.default_group, request)}
         # Only an article the site has: a made-up id would sit in the inbox as if it were one.
-        article_id, lang, rating = article["id"], article["lang"], article["rating"]
-        if not self.articles.get(article_id, lang):
+        if article is None or entry is None:
             return fields
+        article_id, lang, rating = article["id"], article["lang"], article["rating"]
         fields.update(article_id=article_id, article_lang=lang)
         if rating in RATING_VALUES:
             fields["rating"] = rating
@@ -154,27 +170,76 @@ class Chat:
                 # Whoever answers an unassigned conversation takes it.
                 conversation = await self.store.update_conversation(
                     conversation_id, assignee_id=operator["id"])
+                await self.team.record(conversation_id, "assigned", operator["id"],
+                                       to=operator["id"], how="reply")
             await self._announce(conversation, message, origin, was)
             if not internal:
                 self._email_if_away(conversation, message, operator)
         [shown] = await self.views.for_operators([message])
         return Posted(shown, created, conversation, was)
 
-    async def assign(self, conversation_id: int, operator_id: int | None) -> Record:
-        if operator_id is not None and await self.store.get_operator(operator_id) is None:
+    async def assign(self, conversation_id: int, operator_id: int | None,
+                     actor: Record | None = None) -> Record:
+        if operator_id is not None and await self._active_operator(operator_id) is None:
             raise NotFound(operator_id)
-        return await self._change(conversation_id, assignee_id=operator_id)
+        before, conversation = await self._change(conversation_id, assignee_id=operator_id)
+        await self.team.record(conversation_id, "assigned", _id_of(actor),
+                               to=operator_id)
+        if before["assignee_id"] is not None:
+            await self._freed(before["assignee_id"])
+        return conversation
 
-    async def set_status(self, conversation_id: int, status: str) -> Record:
-        return await self._change(conversation_id, status=status)
+    async def set_status(self, conversation_id: int, status: str,
+                         actor: Record | None = None) -> Record:
+        before, conversation = await self._change(conversation_id, status=status,
+                                                  snoozed_until=None)
+        await self.team.record(conversation_id, "closed" if status == "closed" else "reopened",
+                               _id_of(actor))
+        if status == "closed" and before["assignee_id"] is not None:
+            await self._freed(before["assignee_id"])
+        return conversation
 
-    async def _change(self, conversation_id: int, **fields: Any) -> Record:
-        before = await self.store.get_conversation(conversation_id)
-        if before is None:
+    async def transfer(self, conversation_id: int, actor: Record, operator_id: int | None,
+                       group_name: str, note: str) -> Record:
+        conversation = await self._existing(conversation_id)
+        if operator_id is not None and await self._active_operator(operator_id) is None:
+            raise NotFound(operator_id)
+        known = set(self.settings.groups) | {self.settings.default_group}
+        if group_name and group_name not in known:
+            raise NotFound(group_name)
+        moved = await self.team.transfer(conversation, actor, operator_id, group_name, note)
+        if conversation["assignee_id"] not in (None, moved["assignee_id"]):
+            await self._freed(conversation["assignee_id"])
+        return moved
+
+    async def snooze(self, conversation_id: int, actor: Record, minutes: int | None) -> Record:
+        conversation = await self._existing(conversation_id)
+        snoozed = await self.team.snooze(conversation, actor, minutes)
+        if conversation["assignee_id"] is not None:
+            await self._freed(conversation["assignee_id"])
+        return snoozed
+
+    async def _freed(self, operator_id: int) -> None:
+        """An operator has one conversation fewer: their groups' queues may move."""
+        operator = await self.store.get_operator(operator_id)
+        if operator is not None:
+            await self.team.drain_for(operator)
+
+    async def _active_operator(self, operator_id: int) -> Record | None:
+        operator = await self.store.get_operator(operator_id)
+        return operator if operator is not None and not operator["disabled"] else None
+
+    async def _existing(self, conversation_id: int) -> Record:
+        conversation = await self.store.get_conversation(conversation_id)
+        if conversation is None:
             raise NotFound(conversation_id)
+        return conversation
+
+    async def _change(self, conversation_id: int, **fields: Any) -> tuple[Record, Record]:
+        before = await self._existing(conversation_id)
         conversation = await self.store.update_conversation(conversation_id, **fields)
         await self._publish_conversation(conversation, events.where(before))
-        return conversation
+        return before, conversation
 
     async def mark_read(self, conversation: Record, side: events.Side, message_id: int) -> None:
         read_id = await self.store.mark_read(conversation["id"], side, message_id)
@@ -208,8 +273,9 @@ class Chat:
                                  ) -> tuple[Record, bool]:
         """A message carrying an uploaded file; its body is the file's name."""
         was = events.where(conversation)
-        if kind == "reader" and conversation["status"] == "closed":
-            await self.store.update_conversation(conversation["id"], status="open")
+        if kind == "reader" and conversation["status"] != "open":
+            await self.store.update_conversation(conversation["id"], status="open",
+                                                 snoozed_until=None)
         message, created, fresh = await self.store.post_message(
             conversation["id"], kind, author_id, name, client_id, attachment_id=attachment_id)
         if created:
@@ -238,6 +304,10 @@ class Chat:
         """Wait for emails still being sent (shutdown, tests)."""
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _id_of(actor: Record | None) -> int | None:
+    return None if actor is None else int(actor["id"])
 
 
 def _clean_context(context: Any) -> dict[str, str]:

@@ -41,4 +41,9 @@ def for_operator(event: dict[str, Any], operator_name: str) -> str | None:
                      message_id=event["message_id"])
     if kind == "presence":
         return frame("presence", operator_id=event["operator_id"], status=event["status"])
+    if kind == "action":
+        return frame("action", action=event["action"])
+    if kind == "viewing":
+        return frame("viewing", operator_id=event["operator_id"],
+                     conversation_id=event["conversation_id"], socket=event["socket"])
     return None

@@ -3,7 +3,8 @@
 Events are built here and nowhere else, and translated into websocket frames for each side in
 one module (event_frames.py). Channels:
 
-- OPERATORS: everything, for every operator page (notes, typing, presence, ended sessions);
+- OPERATORS: everything, for every operator page (notes, typing, presence, actions, who
+  views what, ended sessions);
 - reader_channel(id): what that reader may see of their own conversations (never notes);
 - READERS: availability changes, for every widget.
 
@@ -66,6 +67,22 @@ class AvailabilityEvent(TypedDict):
     availability: Record
 
 
+class ActionEvent(TypedDict):
+    """A line of a conversation's history (store actions): operators only."""
+
+    kind: Literal["action"]
+    action: Record
+
+
+class ViewingEvent(TypedDict):
+    """Which conversation an operator's page shows (None: none, or the page closed)."""
+
+    kind: Literal["viewing"]
+    operator_id: int
+    conversation_id: int | None
+    socket: str  # one operator may have several tabs open
+
+
 class SessionEndedEvent(TypedDict):
     """One operator session ended (`session`), or every session of `operator_id`."""
 
@@ -116,6 +133,15 @@ def presence(operator_id: int, status: str) -> PresenceEvent:
 
 def availability(availability: Record) -> AvailabilityEvent:
     return {"kind": "availability", "availability": availability}
+
+
+def action(action: Record) -> ActionEvent:
+    return {"kind": "action", "action": action}
+
+
+def viewing(operator_id: int, conversation_id: int | None, socket: str) -> ViewingEvent:
+    return {"kind": "viewing", "operator_id": operator_id, "conversation_id": conversation_id,
+            "socket": socket}
 
 
 def session_ended(operator_id: int | None = None, session_hash: str = "") -> SessionEndedEvent:

@@ -61,7 +61,8 @@ async def conversation(request: Request, operator: Record) -> Response:
                if c["id"] != found["id"]]
     messages = await chat.store.messages_after(found["id"], 0, internal=True)
     return JSONResponse({"conversation": found, "reader": reader, "earlier": earlier,
-                         "messages": await chat.views.for_operators(messages)})
+                         "messages": await chat.views.for_operators(messages),
+                         "actions": await chat.store.actions(found["id"])})
 
 
 async def _body(request: Request) -> dict[str, object]:
@@ -105,15 +106,16 @@ async def assign(request: Request, operator: Record) -> Response:
                                or not 0 <= target <= MAX_ID):
         return json_error(400, "bad_operator_id")
     try:
-        found = await _chat(request).assign(_int(request.path_params["id"]), target)
+        found = await _chat(request).assign(_int(request.path_params["id"]), target, operator)
     except NotFound:
         return json_error(404, "not_found")
     return JSONResponse({"conversation": found})
 
 
-async def _status(request: Request, status: str) -> Response:
+async def _status(request: Request, operator: Record, status: str) -> Response:
     try:
-        found = await _chat(request).set_status(_int(request.path_params["id"]), status)
+        found = await _chat(request).set_status(_int(request.path_params["id"]), status,
+                                                operator)
     except NotFound:
         return json_error(404, "not_found")
     return JSONResponse({"conversation": found})
@@ -121,12 +123,12 @@ async def _status(request: Request, status: str) -> Response:
 
 @operator_only
 async def close(request: Request, operator: Record) -> Response:
-    return await _status(request, "closed")
+    return await _status(request, operator, "closed")
 
 
 @operator_only
 async def reopen(request: Request, operator: Record) -> Response:
-    return await _status(request, "open")
+    return await _status(request, operator, "open")
 
 
 @operator_only

@@ -26,6 +26,7 @@ from chat_server.protocol import (
 )
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
+from chat_server.team import MAX_SNOOZE_MINUTES
 
 HEARTBEAT_SECONDS = 30.0
 
@@ -71,6 +72,10 @@ async def _serve(connection: Connection, session: OperatorSession,
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
+        if session.viewing is not None:  # a closed tab views nothing any more
+            with contextlib.suppress(Exception):
+                await chat.broker.publish(events.OPERATORS,
+                                          events.viewing(operator["id"], None, session.id))
 
 
 class OperatorSession:
@@ -80,6 +85,7 @@ class OperatorSession:
         self.operator: Record = login.operator
         self.id = uuid.uuid4().hex  # this socket's own replies come back as acks only
         self.ended = False
+        self.viewing: int | None = None  # the conversation this page shows
 
     async def heartbeat(self) -> None:
         """Keep `seen_at` fresh while the page is open, so presence survives only with it."""
@@ -142,18 +148,45 @@ class OperatorSession:
         await self.chat.mark_read(conversation, "operator", data["message_id"])
 
     async def on_assign(self, data: dict[str, Any], send: Send) -> None:
-        await self.chat.assign(data["conversation_id"], data.get("operator_id"))
+        await self.chat.assign(data["conversation_id"], data.get("operator_id"), self.operator)
 
     async def on_close(self, data: dict[str, Any], send: Send) -> None:
-        await self.chat.set_status(data["conversation_id"], "closed")
+        await self.chat.set_status(data["conversation_id"], "closed", self.operator)
 
     async def on_reopen(self, data: dict[str, Any], send: Send) -> None:
-        await self.chat.set_status(data["conversation_id"], "open")
+        await self.chat.set_status(data["conversation_id"], "open", self.operator)
+
+    async def on_transfer(self, data: dict[str, Any], send: Send) -> None:
+        if data.get("operator_id") is None and not data.get("group"):
+            raise ProtocolError(Close.MALFORMED, "transfer: to an operator_id or a group")
+        await self.chat.transfer(data["conversation_id"], self.operator,
+                                 data.get("operator_id"), data.get("group") or "",
+                                 data.get("note") or "")
+
+    async def on_snooze(self, data: dict[str, Any], send: Send) -> None:
+        minutes = data.get("minutes")
+        if minutes is not None and not 1 <= minutes <= MAX_SNOOZE_MINUTES:
+            raise ProtocolError(Close.MALFORMED, "snooze: minutes out of range")
+        await self.chat.snooze(data["conversation_id"], self.operator, minutes)
+
+    async def on_viewing(self, data: dict[str, Any], send: Send) -> None:
+        """Colleagues see "Anna is viewing"; the page says so when it opens a conversation
+        and when it leaves (None); a closed page says it through the socket's end."""
+        conversation_id = data.get("conversation_id")
+        if conversation_id is not None:
+            await self._conversation(conversation_id)
+        self.viewing = conversation_id
+        await self.chat.broker.publish(events.OPERATORS, events.viewing(
+            self.operator["id"], conversation_id, self.id))
 
     async def on_presence(self, data: dict[str, Any], send: Send) -> None:
         if data["status"] not in PRESENCE_STATES:
             raise ProtocolError(Close.MALFORMED, "presence: status is online or away")
         await self.chat.presence.set_presence(self.operator["id"], data["status"])
+        if data["status"] == "online":  # their groups' queues may move to them now
+            operator = await self.chat.store.get_operator(self.operator["id"])
+            if operator is not None:
+                await self.chat.team.drain_for(operator)
 
     async def translate(self, event: dict[str, Any]) -> str | None:
         if ends(event, self.login):

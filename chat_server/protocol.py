@@ -70,6 +70,7 @@ READER_IN: dict[str, dict[str, Field]] = {
         "conversation_id": _OPT_ID,
         "article": _f(dict),
         "context": _f(dict),
+        "topic": _f(str, max_len=64),
     },
     "resume": {"conversation_id": _ID, "after_id": _f(int)},
     "typing": {"conversation_id": _ID, "typing": _f(bool, True)},
@@ -89,6 +90,10 @@ OPERATOR_IN: dict[str, dict[str, Field]] = {
     "close": {"conversation_id": _ID},
     "reopen": {"conversation_id": _ID},
     "presence": {"status": _f(str, True, 16)},
+    "transfer": {"conversation_id": _ID, "operator_id": _OPT_ID, "group": _f(str, max_len=64),
+                 "note": _f(str, max_len=MAX_BODY_CHARS)},
+    "snooze": {"conversation_id": _ID, "minutes": _OPT_ID},  # None: until the reader writes
+    "viewing": {"conversation_id": _OPT_ID},
     "ping": {},
 }
 
@@ -104,6 +109,8 @@ SERVER_OUT: dict[str, str] = {
     "availability": "reader",
     "email_pending": "reader",
     "presence": "operator",
+    "action": "operator",
+    "viewing": "operator",
     "error": "both",
     "pong": "both",
 }

@@ -204,6 +204,7 @@ class ReaderSession:
             await send(frame("error", code="empty", client_id=data["client_id"]))
             return
         data["article"] = _article(data.get("article"))
+        data["lang"] = self.reader.lang  # the hello's, for the routing rules
         # Writing into an existing conversation needs one, hence a row already.
         record = self.record if data.get("conversation_id") is not None else (
             await self.stored_reader())

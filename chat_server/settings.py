@@ -81,6 +81,8 @@ class ChatSettings:
     closed_dates: tuple[str, ...] = _default("chat.closed_dates")
     reply_minutes: int = _default("chat.reply_minutes")
     default_group: str = _default("chat.default_group")
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # chat.groups
+    routes: tuple[Mapping[str, str], ...] = ()  # chat.routes
     data_dir: Path = Path(_default("chat.data_dir"))
     allowed_origins: tuple[str, ...] = _default("chat.allowed_origins")
     identity_required: bool = _default("chat.identity_required")
@@ -133,6 +135,8 @@ class ChatSettings:
             closed_dates=tuple(chat["closed_dates"]),
             reply_minutes=chat["reply_minutes"],
             default_group=chat["default_group"],
+            groups=chat["groups"],
+            routes=_checked_routes(chat["routes"], chat["groups"], chat["default_group"]),
             data_dir=data_dir,
             allowed_origins=tuple(chat["allowed_origins"]),
             identity_required=chat["identity_required"],
@@ -147,6 +151,17 @@ class ChatSettings:
             authors={key: a.email for key, a in config.authors.items() if a.email},
             title=config.title,
         )
+
+
+def _checked_routes(routes: tuple[Mapping[str, str], ...], groups: Mapping[str, Any],
+                    default_group: str) -> tuple[Mapping[str, str], ...]:
+    known = set(groups) | {default_group}
+    for index, rule in enumerate(routes):
+        if rule["group"] not in known:
+            raise ConfigError([Problem("config.yml", 0, (
+                f"chat.routes: rule {index + 1} sends to group {rule['group']!r}, which is "
+                f"not in chat.groups (known: {', '.join(sorted(known))})"))])
+    return routes
 
 
 def _trusted_proxies(text: str) -> tuple[str, ...]:

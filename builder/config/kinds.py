@@ -187,6 +187,48 @@ def _weekdays(value: Any) -> tuple[int, ...]:
     return tuple(sorted({_int(1, 7)(item) for item in value}))
 
 
+_GROUP_FIELDS = {"title", "capacity", "auto_assign"}
+_ROUTE_FIELDS = {"group", "lang", "collection", "path", "topic"}
+
+
+def _groups(value: Any) -> dict[str, dict[str, Any]]:
+    """Operator groups: {name: {title, capacity, auto_assign}}, every field optional."""
+    if not isinstance(value, dict):
+        raise Invalid(f"expected a mapping of group names, got {_describe(value)}")
+    groups: dict[str, dict[str, Any]] = {}
+    for name, fields in value.items():
+        name = _string(name)
+        if not _KEY.match(name):
+            raise Invalid(f"group {name!r}: use lowercase letters, digits, '-' and '_'")
+        fields = {} if fields is None else fields
+        if not isinstance(fields, dict) or set(fields) - _GROUP_FIELDS:
+            raise Invalid(f"group {name!r}: expected {{title, capacity, auto_assign}}")
+        try:
+            groups[name] = {
+                "title": _localized(fields.get("title", name)),
+                "capacity": _int(1, 1000)(fields.get("capacity", 5)),
+                "auto_assign": _bool(fields.get("auto_assign", False)),
+            }
+        except Invalid as exc:
+            raise Invalid(f"group {name!r}: {exc}") from exc
+    return groups
+
+
+def _routes(value: Any) -> tuple[dict[str, str], ...]:
+    """Routing rules, first match wins: {group, lang, collection, path, topic}."""
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of rules, got {_describe(value)}")
+    routes = []
+    for index, rule in enumerate(value):
+        if not isinstance(rule, dict) or "group" not in rule or set(rule) - _ROUTE_FIELDS:
+            raise Invalid(f"rule {index + 1}: expected {{group, lang, collection, path, "
+                          "topic}} with a group")
+        if len(rule) == 1:
+            raise Invalid(f"rule {index + 1}: says which group but not when")
+        routes.append({key: _nonempty(v) for key, v in rule.items()})
+    return tuple(routes)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -214,6 +256,8 @@ TIMEZONE = Kind("IANA time zone", _timezone)
 TIME = Kind("time 'HH:MM'", _time)
 DATES = Kind("list of 'MM-DD' or 'YYYY-MM-DD'", _dates)
 WEEKDAYS = Kind("list of 1..7 (Monday = 1)", _weekdays)
+GROUPS = Kind("mapping name → {title, capacity, auto_assign}", _groups)
+ROUTES = Kind("list of {group, lang, collection, path, topic}", _routes)
 
 
 def integer(minimum: int, maximum: int) -> Kind:

@@ -16,9 +16,11 @@ from builder.config.kinds import (
     DATES,
     EDIT_URL,
     FOOTER_LINKS,
+    GROUPS,
     LANGUAGES,
     LOCALIZED_TEXT,
     PATH,
+    ROUTES,
     STRING,
     STRINGS,
     TIME,
@@ -91,7 +93,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chat.reply_minutes", integer(1, 10080), 15,
             "The promised time to a first answer, shown in the widget."),
     Setting("chat.default_group", STRING, "support",
-            "Operator group that gets conversations with no author to go to."),
+            "Operator group that gets conversations no rule in chat.routes sends elsewhere "
+            "(and that have no article author to go to)."),
+    Setting("chat.groups", GROUPS, {},
+            "Operator groups (teams): title (text or {lang: text}), capacity (open "
+            "conversations round-robin gives one operator, default 5), auto_assign (true: "
+            "new conversations go round-robin to the group's online operators; false: they "
+            "wait in the group's queue). Operators join groups with add-operator --groups."),
+    Setting("chat.routes", ROUTES, (),
+            "Which group a new conversation goes to, first matching rule wins: {group, lang, "
+            "collection (the article's), path (a prefix of the page's path), topic (what the "
+            "reader picked)}; every field a rule names must match."),
     Setting("chat.data_dir", STRING, "data",
             "Folder (relative to config.yml) for the SQLite database and attachments."),
     Setting("chat.allowed_origins", STRINGS, (),

@@ -110,7 +110,7 @@ class MessageQueries(Queries):
     async def inbox_counts(self, operator_id: int) -> dict[str, int]:
         counts = {}
         async with self.engine.connect() as conn:
-            for view in ("unassigned", "mine", "open", "closed"):
+            for view in ("unassigned", "mine", "open", "snoozed", "closed"):
                 query = select(func.count()).select_from(conversations).where(
                     *_inbox_filter(view, operator_id))
                 counts[view] = (await conn.execute(query)).scalar_one()
@@ -276,6 +276,7 @@ def _inbox_filter(view: str, operator_id: int) -> list[Any]:
         "unassigned": [c.status == "open", c.assignee_id.is_(None)],
         "mine": [c.status == "open", c.assignee_id == operator_id],
         "open": [c.status == "open"],
+        "snoozed": [c.status == "snoozed"],
         "closed": [c.status == "closed"],
         "all": [],
     }[view]

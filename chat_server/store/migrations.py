@@ -83,6 +83,13 @@ def _reader_names(conn: Connection) -> None:
             f"UPDATE {table} SET {column} = 'reader' WHERE {column} = 'visitor'")
 
 
+def _teamwork(conn: Connection) -> None:
+    """Round-robin, snoozing and each conversation's history of actions."""
+    _add_column(conn, "chat_operators", "last_assigned_at", "BIGINT NOT NULL DEFAULT 0")
+    _add_column(conn, "chat_conversations", "snoozed_until", "BIGINT")
+    schema.actions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -90,6 +97,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (4, "confirmed reader emails", _confirmed_emails),
     (5, "attachment uploader addresses", _attachment_addresses),
     (6, "visitor becomes reader", _reader_names),
+    (7, "teamwork: round-robin, snoozing, actions", _teamwork),
 )
 
 LATEST = MIGRATIONS[-1][0]

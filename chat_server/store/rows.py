@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult
 
 from chat_server.store.base import Record
 
-JSON_FIELDS = ("attributes", "context", "reader_attributes")
+JSON_FIELDS = ("attributes", "context", "reader_attributes", "details")
 
 
 def now_ms() -> int:

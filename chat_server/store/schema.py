@@ -49,6 +49,9 @@ operators = Table(
     Column("seen_at", BigInteger, nullable=False, default=0),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    # When round-robin last gave this operator a conversation (migration 7): the next one
+    # goes to whoever waited longest.
+    Column("last_assigned_at", BigInteger, nullable=False, default=0),
 )
 
 readers = Table(
@@ -86,6 +89,9 @@ conversations = Table(
     Column("last_author", String(16), nullable=False, default=""),
     Column("reader_read_id", Integer, nullable=False, default=0),
     Column("operator_read_id", Integer, nullable=False, default=0),
+    # status "snoozed" (migration 7): back to "open" at this time, or (NULL) when the
+    # reader writes.
+    Column("snoozed_until", BigInteger),
     Index("ix_chat_conversations_reader", "reader_id"),
     Index("ix_chat_conversations_inbox", "status", "updated_at"),
 )
@@ -105,6 +111,20 @@ messages = Table(
     # Resends of the same client message id by the same author are the same message.
     UniqueConstraint("author_kind", "author_id", "client_id", name="uq_chat_messages_client"),
     Index("ix_chat_messages_conversation", "conversation_id", "id"),
+)
+
+# What operators did to a conversation (migration 7), for its history: assigned, transferred,
+# snoozed, closed, reopened; never shown to the reader.
+actions = Table(
+    "chat_conversation_actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("actor_id", Integer),  # the operator; NULL for the system (round-robin, a timer)
+    Column("details", Text, nullable=False, default="{}"),  # JSON: to, group, until, note
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_chat_conversation_actions", "conversation_id", "id"),
 )
 
 ratings = Table(

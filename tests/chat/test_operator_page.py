@@ -203,7 +203,8 @@ async def test_the_keyboard_moves_writes_and_explains(desk: Desk) -> None:
     anna = await desk.operator("anna@example.com")
     first, first_id = await reader_asks(desk, "Раз")
     second, second_id = await reader_asks(desk, "Два")
-    await expect(row(anna, first_id)).to_be_visible()
+    for conversation_id in (first_id, second_id):
+        await expect(row(anna, conversation_id)).to_be_visible()
     await anna.keyboard.press("j")  # the newest first
     await expect(anna.locator("#conversation-title")).to_contain_text(f"#{second_id}")
     await anna.keyboard.press("j")

@@ -80,7 +80,7 @@ async def test_inbox_views_and_counts(store: Store) -> None:
     await store.update_conversation(c2["id"], status="closed")
     await store.post_message(c0["id"], "reader", "iv0", "newest activity", "b")
     counts = await store.inbox_counts(op["id"])
-    assert counts == {"unassigned": 1, "mine": 1, "open": 2, "closed": 1}
+    assert counts == {"unassigned": 1, "mine": 1, "open": 2, "snoozed": 0, "closed": 1}
     assert [c["id"] for c in await store.inbox("open", op["id"])] == [c0["id"], c1["id"]]
     assert [c["id"] for c in await store.inbox("mine", op["id"])] == [c1["id"]]
 

@@ -18,6 +18,8 @@ export function duration(lang, ms) {
 /* Who the reader is, as far as anyone knows: name, email, company, or "anonymous". */
 export function readerLabel(lang, row) {
   const company = row.reader_attributes && row.reader_attributes.company;
+  // A row heard of a moment ago waits for its reader's name: no "anonymous" flicker.
+  if (row.stale && !row.reader_name && !row.reader_email) return "…";
   const who = row.reader_name || row.reader_email || (company ? "" : say(lang, "anonymous"));
   return company && who ? who + " · " + company : who || company;
 }
