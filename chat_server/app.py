@@ -168,13 +168,15 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.migrate()
         await broker.connect()
-        snoozes = asyncio.create_task(chat.team.watch_snoozes())
+        watchers = [asyncio.create_task(chat.team.watch_snoozes()),
+                    asyncio.create_task(chat.presence.watch())]
         try:
             yield
         finally:
-            snoozes.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await snoozes
+            for watcher in watchers:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
             await chat.drain()
             await app.state.sessions.close()
             await app.state.login_throttle.close()

@@ -60,6 +60,8 @@ class Chat:
         self.team = Team(settings, store, self.presence, broker.publish)
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.reader_sockets: Counter[str] = Counter()
+        # Operators with an open page in this process: the last one closing is offline.
+        self.operator_sockets: Counter[int] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
 
     # --- reader side -----------------------------------------------------------------------

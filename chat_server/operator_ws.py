@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import event_frames, events
+from chat_server import event_frames, events, presence
 from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_session, operator_view
@@ -27,8 +27,6 @@ from chat_server.protocol import (
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 from chat_server.team import MAX_SNOOZE_MINUTES
-
-HEARTBEAT_SECONDS = 30.0
 
 
 async def operator_socket(websocket: WebSocket) -> None:
@@ -62,9 +60,11 @@ async def _serve(connection: Connection, session: OperatorSession,
     operators = await chat.store.list_operators()
     await connection.send(frame(
         "welcome", operator=operator_view(operator),
-        operators=[operator_view(o) for o in operators if not o["disabled"]],
+        operators=[{**operator_view(o), "presence": presence.state_of(o)}
+                   for o in operators if not o["disabled"]],
         counts=await chat.store.inbox_counts(operator["id"]),
         availability=await chat.presence.availability()))
+    chat.operator_sockets[operator["id"]] += 1
     heartbeat = asyncio.create_task(session.heartbeat())
     try:
         await connection.run(OPERATOR_IN, session.handle, subscriber, session.translate)
@@ -72,6 +72,11 @@ async def _serve(connection: Connection, session: OperatorSession,
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
+        chat.operator_sockets[operator["id"]] -= 1
+        if chat.operator_sockets[operator["id"]] <= 0:
+            del chat.operator_sockets[operator["id"]]
+            with contextlib.suppress(Exception):  # the store may be closing with the app
+                await chat.presence.left(operator["id"])
         if session.viewing is not None:  # a closed tab views nothing any more
             with contextlib.suppress(Exception):
                 await chat.broker.publish(events.OPERATORS,
@@ -88,13 +93,20 @@ class OperatorSession:
         self.viewing: int | None = None  # the conversation this page shows
 
     async def heartbeat(self) -> None:
-        """Keep `seen_at` fresh while the page is open, so presence survives only with it."""
+        """Keep `seen_at` fresh while the page is open, so presence lasts only as long as
+        the socket (presence.py); the first renewal announces the operator at once."""
+        first = True
         while True:
             current = await self.chat.store.get_operator(self.operator["id"])
             if current is not None:
                 await self.chat.store.update_operator(self.operator["id"],
                                                       seen_at=_now_ms())
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if first:
+                first = False
+                await self.chat.presence.announce()
+                if current is not None and current["status"] == "online":
+                    await self.chat.team.drain_for(current)
+            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
         if self.ended:  # the end is in the queue already: act on nothing meanwhile
