@@ -58,6 +58,7 @@ class Chat:
         self.names = OperatorNames(store)
         self.views = Views(store, settings.secret_key, self.names)
         self.team = Team(settings, store, self.presence, broker.publish)
+        self.presence.came_online = self.team.drain_for
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.reader_sockets: Counter[str] = Counter()
         # Operators with an open page in this process: the last one closing is offline.

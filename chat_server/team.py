@@ -133,10 +133,14 @@ class Team:
         return len(due)
 
     async def watch_snoozes(self) -> None:
-        """Runs for the app's life: every process looks; a snooze wakes once (unsnooze)."""
+        """Runs for the app's life: every process looks; a snooze wakes once (unsnooze).
+        The queues are looked at too, in case a moment that should have moved one (an
+        operator coming online in another process, say) was missed."""
         while True:
             await asyncio.sleep(SNOOZE_CHECK_SECONDS)
             try:
                 await self.wake_due()
+                for group_name in self.settings.groups:
+                    await self.drain_queue(group_name)
             except Exception:  # a database hiccup must not end the loop
                 log.exception("waking snoozed conversations failed")

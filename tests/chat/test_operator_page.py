@@ -42,17 +42,24 @@ class Desk:
         await page.fill("#login-email", email)
         await page.fill("#login-password", PASSWORD)
         await page.click("#login-form button[type=submit]")
-        await expect(page.locator("#connection")).to_have_text("На связи")
+        await expect(page.locator("#connection")).to_have_text("На связи", timeout=10_000)
         return page
 
 
+ROUND_ROBIN = {"support": {"title": {"*": "Поддержка"}, "capacity": 1, "auto_assign": True},
+               "billing": {"title": {"*": "Счета"}, "capacity": 5, "auto_assign": False}}
+
+
 @pytest.fixture
-async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
+async def desk(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Desk]:
+    """Anna and Boris of the group support; a test marked `round_robin` has the group
+    assign automatically, one conversation each."""
     executable = chromium_executable()
     require(executable is not None, "Debian's chromium is not installed")
-    settings = make_settings(tmp_path, languages=("ru",))
-    add_operator_sync(settings, "anna@example.com", "Анна")
-    add_operator_sync(settings, "boris@example.com", "Борис")
+    groups = ROUND_ROBIN if request.node.get_closest_marker("round_robin") else {}
+    settings = make_settings(tmp_path, languages=("ru",), groups=groups)
+    add_operator_sync(settings, "anna@example.com", "Анна", ("support",))
+    add_operator_sync(settings, "boris@example.com", "Борис", ("support",))
     server = await asyncio.to_thread(ServerThread(settings).start)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, headless=True,
@@ -225,3 +232,128 @@ async def test_the_keyboard_moves_writes_and_explains(desk: Desk) -> None:
     await expect(anna.locator("#toggle-status")).to_have_text("Открыть снова")
     for ws in (first, second):
         await ws.close()
+
+
+async def open_row(page: Page, conversation_id: int, view: str = "open") -> None:
+    await page.click(f"[data-view='{view}']")
+    await row(page, conversation_id).locator("button").click()
+    await expect(page.locator("#conversation-title")).to_contain_text(f"#{conversation_id}")
+
+
+async def test_a_transfer_tells_the_receiver_and_not_the_reader(desk: Desk,
+                                                               artifacts_dir: Path) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    reader, conversation_id = await reader_asks(desk, "Нужна бухгалтерия")
+    await open_row(anna, conversation_id, "unassigned")
+    await anna.click("#assign-me")
+    await expect(count(anna, "mine")).to_have_text("1")
+    await frames_within(reader, 0.3)  # what the reader was told until now
+    await anna.click("#transfer-button")
+    await anna.select_option("#transfer-target", label="Борис · в сети")
+    await anna.fill("#transfer-note", "Клиент про акт сверки")
+    await anna.click("#transfer-form button[type=submit]")
+    notice = boris.locator("#notice")
+    await expect(notice).to_contain_text("Анна передаёт вам обращение")
+    await expect(notice).to_contain_text("Клиент про акт сверки")
+    assert (await boris.title()).startswith("(1)")
+    await expect(count(boris, "mine")).to_have_text("1")
+    await expect(count(anna, "mine")).to_have_text("0")
+    history = anna.locator("#messages .action[data-kind='transferred']")
+    await expect(history).to_contain_text("Анна: передано — Борис")
+    await expect(history).to_contain_text("Клиент про акт сверки")
+    await anna.screenshot(path=str(artifacts_dir / "operator-transferred.png"))
+    await boris.screenshot(path=str(artifacts_dir / "operator-received.png"))
+    await notice.locator("text=Открыть").click()
+    await expect(boris.locator("#assignee")).to_have_value(str(await me_id(boris)))
+    told = await frames_within(reader, 0.5)
+    moves = [f for f in told if f["type"] in ("conversation", "message")]
+    assert not moves, "no internal move reaches the reader"
+    await reader.close()
+
+
+async def frames_within(ws: Any, seconds: float) -> list[dict[str, Any]]:
+    """Every frame the socket gets in the next `seconds`."""
+    got = []
+    deadline = asyncio.get_running_loop().time() + seconds
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            got.append(await recv(ws, None, timeout=left))
+        except TimeoutError:
+            break
+    return got
+
+
+@pytest.mark.round_robin
+async def test_round_robin_gives_one_each_and_the_queue_waits(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    readers = [await reader_asks(desk, f"Вопрос номер {n}") for n in range(3)]
+    for page in (anna, boris):
+        await expect(count(page, "mine")).to_have_text("1")
+        await expect(count(page, "unassigned")).to_have_text("1")
+    waiting = readers[2][1]
+    await anna.click("[data-view='mine']")
+    mine = anna.locator(".conversation-item")
+    await expect(mine).to_have_count(1)
+    await mine.locator("button").click()
+    await anna.click("#toggle-status")  # Anna closes hers: the waiting one is hers now
+    await expect(count(anna, "unassigned")).to_have_text("0")
+    await expect(count(boris, "unassigned")).to_have_text("0")
+    await expect(row(anna, waiting)).to_be_visible()
+    await row(anna, waiting).locator("button").click()
+    await expect(anna.locator("#messages .action")).to_contain_text("Назначено по очереди — Анна")
+    for ws, _ in readers:
+        await ws.close()
+
+
+async def test_snoozed_until_the_reader_writes(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    reader, conversation_id = await reader_asks(desk, "Проверю и вернусь")
+    await open_row(anna, conversation_id)
+    await anna.click("#snooze-button")
+    await anna.click("#snooze-form button[data-minutes='reader']")
+    await expect(count(anna, "snoozed")).to_have_text("1")
+    await expect(count(anna, "open")).to_have_text("0")
+    await expect(anna.locator("#conversation-status")).to_have_text("Отложено")
+    await send(reader, "message", client_id="back", body="Проверил, не работает",
+               conversation_id=conversation_id)
+    await expect(count(anna, "snoozed")).to_have_text("0")
+    await expect(count(anna, "open")).to_have_text("1")
+    await expect(anna.locator("#conversation-status")).to_have_text("Открыто")
+    await expect(anna.locator("#messages .action[data-kind='woke']")).to_contain_text(
+        "читатель написал")
+    await reader.close()
+
+
+async def test_a_colleague_answering_first_is_warned_of(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    reader, conversation_id = await reader_asks(desk, "Где мой возврат?")
+    for page in (anna, boris):
+        await open_row(page, conversation_id, "unassigned")
+    # Each sees the other looking at it.
+    await expect(anna.locator("#viewers")).to_contain_text("Борис смотрит")
+    await anna.fill("#composer-text", "Возврат придёт через неделю")
+    await boris.fill("#composer-text", "Уже отправили")
+    await boris.click("#send")
+    await expect(anna.locator("#messages")).to_contain_text("Уже отправили")
+    await anna.click("#send")
+    await expect(anna.locator("#notice")).to_contain_text("Борис ответил(а), пока вы писали")
+    await expect(anna.locator("#composer-text")).to_have_value("Возврат придёт через неделю")
+    assert (await recv(reader, "message"))["message"]["body"] == "Уже отправили"
+    await anna.click("#send")  # sent anyway, knowingly
+    assert (await recv(reader, "message"))["message"]["body"] == "Возврат придёт через неделю"
+    await boris.click(".conversation-head .back, [data-view='open']")
+    await reader.close()
+
+
+async def test_a_closed_tab_is_offline_for_colleagues(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    boris_row = anna.locator("#team li", has_text="Борис")
+    await expect(boris_row).to_contain_text("в сети")
+    await boris.select_option("#presence", "away")
+    await expect(boris_row).to_contain_text("отошёл")
+    await boris.context.close()  # the tab (and the browser) goes
+    await expect(boris_row).to_contain_text("не в сети", timeout=10_000)

@@ -6,7 +6,8 @@ import { render } from "preact";
 import { html } from "./html.mjs";
 import { makeApi } from "./api.mjs";
 import { loadDraft, saveDraft } from "./drafts.mjs";
-import { initialState, pageKey, reduce } from "./store.mjs";
+import { collision, initialState, pageKey, reduce } from "./store.mjs";
+import { say } from "./strings.mjs";
 import { Page } from "./views/page.mjs";
 
 const kit = window.HelpCenterChatKit;
@@ -66,7 +67,13 @@ function heard(frame) {
   if (frame.type === "welcome") {
     retry.reset();
     loadInbox(0);
-    if (state.current) send({ type: "open", conversation_id: state.current, after_id: lastId() });
+    if (state.current) {
+      send({ type: "open", conversation_id: state.current, after_id: lastId() });
+      send({ type: "viewing", conversation_id: state.current });
+    }
+  } else if (state.alerts > before.alerts) {
+    alertNew();
+    notifyBrowser();
   } else if (frame.type === "message") {
     const m = frame.message;
     if (m.author_kind === "reader") alertNew(before);
@@ -114,6 +121,7 @@ function openConversation(id) {
   leaveConversation();
   if (!state.drafts[id]) dispatch({ type: "draft", id: id, text: loadDraft(id) });
   dispatch({ type: "opening", id: id });
+  send({ type: "viewing", conversation_id: id });
   api.get("/api/operator/conversations/" + id).then((data) => {
     dispatch({ type: "opened", data: data });
     const readers = data.messages.filter((m) => m.author_kind === "reader");
@@ -126,6 +134,7 @@ function openConversation(id) {
 
 function leaveConversation() {
   typing.stop();  // nobody keeps seeing "typing…" from an operator who left
+  if (state.current) send({ type: "viewing", conversation_id: null });
 }
 
 function markRead(messageId) {
@@ -141,6 +150,15 @@ function sendText() {
   const text = (state.drafts[id] || "").trim();
   if (!id || !text) return;
   const note = state.mode === "note";
+  const colleague = note ? null : collision(state);
+  if (colleague !== null) {
+    // A colleague answered while this was being written: say so once; sending again sends.
+    if (!(state.notice && state.notice.key === "collision")) {
+      dispatch({ type: "notice", notice: { kind: "warn", key: "collision", fill: { name: colleague } } });
+      return;
+    }
+    dispatch({ type: "seen_collision", id: id });
+  }
   const clientId = kit.clientId();
   const frame = { type: note ? "note" : "reply", conversation_id: id, client_id: clientId, body: text };
   typing.stop();
@@ -195,14 +213,26 @@ function alertNew() {
   if (document.hidden) unseen += 1;
   titleBadge();
 }
+// A transfer or an assignment to this operator: a system notification where allowed.
+function notifyBrowser() {
+  const notice = state.notice;
+  if (!notice || !("Notification" in window) || Notification.permission !== "granted") return;
+  try {
+    const note = new Notification(say(state.lang, "app_title"), { body: say(state.lang, notice.key, notice.fill), tag: "operator-" + notice.conversation_id });
+    note.onclick = () => { window.focus(); if (notice.conversation_id) openConversation(notice.conversation_id); };
+  } catch { /* not available here */ }
+}
+
 function titleBadge() {
   const waiting = state.counts.unassigned;
-  const prefix = unseen ? "(" + unseen + ") " : "";
+  const count = unseen + state.alerts;
+  const prefix = count ? "(" + count + ") " : "";
   document.title = prefix + (waiting ? "● " : "") + baseTitle;
 }
 document.addEventListener("visibilitychange", () => {
   if (document.hidden) return;
   unseen = 0;
+  if (state.alerts) dispatch({ type: "alerts_seen" });
   titleBadge();
   const row = state.current && state.rows[state.current];
   if (row && row.unread) markRead(row.last_message_id);
@@ -250,6 +280,22 @@ const act = {
     const c = state.rows[state.current];
     if (c) send({ type: c.status === "open" ? "close" : "reopen", conversation_id: c.id });
   },
+  transfer(operatorId, group, note) {
+    const frame = { type: "transfer", conversation_id: state.current, note: note };
+    if (operatorId != null) frame.operator_id = operatorId; else frame.group = group;
+    send(frame);
+    dispatch({ type: "panel", panel: "transfer" });
+  },
+  snooze(minutes) {
+    send({ type: "snooze", conversation_id: state.current, minutes: minutes });
+    dispatch({ type: "panel", panel: "snooze" });
+  },
+  panel(name) { dispatch({ type: "panel", panel: name }); },
+  openNotice() {
+    const id = state.notice && state.notice.conversation_id;
+    dispatch({ type: "alerts_seen" });
+    if (id) openConversation(id);
+  },
   presence(status) {
     if (!send({ type: "presence", status: status })) api.post("/api/operator/presence", { status: status });
   },
@@ -259,6 +305,10 @@ const act = {
 function start(data) {
   dispatch({ type: "login", me: data.operator, csrf: data.csrf });
   connect();
+  // Asked once, on the operator's own click somewhere: browsers refuse a prompt from nowhere.
+  if ("Notification" in window && Notification.permission === "default") {
+    document.addEventListener("click", () => Notification.requestPermission().catch(() => {}), { once: true });
+  }
 }
 
 setInterval(() => send({ type: "ping" }), 25000);

@@ -4,7 +4,7 @@
  * by a colleague take the same path. No DOM here: node runs it in the tests.
  */
 
-export const VIEWS = ["unassigned", "mine", "open", "closed"];
+export const VIEWS = ["unassigned", "mine", "open", "snoozed", "closed"];
 const TYPING_MS = 6000;  // a "typing" nobody renewed or stopped (a closed tab) fades
 
 export function initialState(lang, now) {
@@ -13,14 +13,19 @@ export function initialState(lang, now) {
     connection: "connecting",  // connecting | online | offline | login
     tab: "inbox", screen: "list",  // screen: list | conversation | context (a phone's)
     view: "unassigned", sort: "recent",
-    operators: {},  // id -> {id, name, email, groups, status}
+    operators: {},  // id -> {id, name, email, groups, status, presence}
+    groups: [],  // [{name, title: {lang: text}}]: where conversations can be transferred
     rows: {},  // conversation id -> its inbox row (conversation + reader, preview, unread)
-    counts: { unassigned: 0, mine: 0, open: 0, closed: 0 },
+    counts: { unassigned: 0, mine: 0, open: 0, snoozed: 0, closed: 0 },
     pages: {},  // "view:sort" -> {loaded: rows fetched, more: whether the server has more}
     current: null,  // the open conversation's id
     detail: null,  // {id, reader, earlier, messages, readId, loading}
     typing: {},  // conversation id -> {who: expires at}
     drafts: {},  // conversation id -> text not sent yet
+    draftSince: {},  // conversation id -> its last message id when the draft was begun
+    viewing: {},  // a colleague's socket -> {operator_id, conversation_id}
+    panel: null,  // "transfer" | "snooze": the open form in the conversation's header
+    alerts: 0,  // notices for this operator (a transfer to them) not seen yet
     mode: "reply",  // reply | note
     notice: null,  // {kind: "error" | "info", key, text}
     reports: { ratings: null, searches: null },
@@ -34,6 +39,7 @@ export function inView(view, conversation, meId) {
   if (view === "unassigned") return open && conversation.assignee_id == null;
   if (view === "mine") return open && conversation.assignee_id === meId;
   if (view === "open") return open;
+  if (view === "snoozed") return conversation.status === "snoozed";
   if (view === "closed") return conversation.status === "closed";
   return true;
 }
@@ -70,8 +76,8 @@ const FRAMES = {
     const operators = {};
     f.operators.forEach((o) => { operators[o.id] = o; });
     // After a reconnect the lists are fetched again: what was missed is not patched up.
-    return { ...state, connection: "online", operators: operators, counts: f.counts,
-      me: { ...state.me, ...f.operator }, rows: {}, pages: {} };
+    return { ...state, connection: "online", operators: operators, counts: f.counts, groups: f.groups || [],
+      me: { ...state.me, ...f.operator }, rows: {}, pages: {}, viewing: {} };
   },
   message(state, f) { return withMessage(state, f.message, f.conversation, f.was, false); },
   ack(state, f) { return withMessage(state, f.message, f.conversation, f.was, true); },
@@ -101,14 +107,68 @@ const FRAMES = {
     return setRow(state, { ...row, operator_read_id: f.message_id, unread: all ? 0 : row.unread, stale: !all });
   },
   presence(state, f) {
+    // `status` is online, away or offline as colleagues see it; the operator's own choice
+    // (online or away) is what their select shows.
     const operator = state.operators[f.operator_id];
     if (!operator) return state;
-    const operators = { ...state.operators, [f.operator_id]: { ...operator, status: f.status } };
-    const me = state.me && state.me.id === f.operator_id ? { ...state.me, status: f.status } : state.me;
-    return { ...state, operators: operators, me: me };
+    const operators = { ...state.operators, [f.operator_id]: { ...operator, presence: f.status } };
+    const mine = state.me && state.me.id === f.operator_id && f.status !== "offline";
+    return { ...state, operators: operators, me: mine ? { ...state.me, status: f.status } : state.me };
+  },
+  action(state, f) {
+    const action = f.action;
+    let next = state;
+    if (state.detail && state.detail.id === action.conversation_id
+        && !state.detail.actions.some((a) => a.id === action.id)) {
+      next = { ...next, detail: { ...next.detail, actions: next.detail.actions.concat([action]) } };
+    }
+    if (forMe(state, action)) {
+      next = { ...next, alerts: next.alerts + 1,
+        notice: { kind: "info", key: action.kind === "transferred" ? "transferred_to_you" : "assigned_to_you",
+          fill: { id: action.conversation_id, name: nameOf(state, action.actor_id), note: (action.details || {}).note || "" },
+          conversation_id: action.conversation_id } };
+    }
+    return next;
+  },
+  viewing(state, f) {
+    const viewing = { ...state.viewing };
+    if (f.conversation_id == null) delete viewing[f.socket];
+    else viewing[f.socket] = { operator_id: f.operator_id, conversation_id: f.conversation_id };
+    return { ...state, viewing: viewing };
   },
   error(state, f) { return { ...state, notice: { kind: "error", key: "error_" + f.code } }; },
 };
+
+/* A transfer or an assignment to this operator by someone else: they are told. */
+function forMe(state, action) {
+  if (!state.me || action.actor_id === state.me.id) return false;
+  const to = (action.details || {}).to;
+  return to === state.me.id && (action.kind === "transferred" || action.kind === "assigned");
+}
+
+export function nameOf(state, operatorId) {
+  const operator = operatorId != null && state.operators[operatorId];
+  return operator ? operator.name : "";
+}
+
+/* The colleagues looking at a conversation now (not this operator, each once). */
+export function viewers(state, conversationId) {
+  const ids = new Set();
+  Object.values(state.viewing).forEach((v) => {
+    if (v.conversation_id === conversationId && v.operator_id !== (state.me && state.me.id)) ids.add(v.operator_id);
+  });
+  return Array.from(ids).map((id) => nameOf(state, id)).filter(Boolean);
+}
+
+/* A colleague's answer written since this operator began their draft: they should know
+ * before they send theirs. */
+export function collision(state) {
+  const id = state.current, since = state.draftSince[id];
+  if (!state.detail || state.detail.id !== id || !since) return null;
+  const answer = state.detail.messages.find((m) => m.author_kind === "operator" && !m.internal
+    && !m.pending && m.id > since && String(m.author_id) !== String(state.me.id));
+  return answer ? answer.author_name || "" : null;
+}
 
 /* A message: its conversation moves between lists, its row shows it, the open conversation
  * gains it. `own`: this page sent it (an ack), so no unread and no alert. */
@@ -196,7 +256,8 @@ const HANDLERS = {
       pages: { ...state.pages, [key]: { loaded: loaded, more: a.more } } };
   },
   opening: (state, a) => ({ ...state, current: a.id, screen: "conversation", notice: null,
-    detail: { id: a.id, loading: true, messages: [], readId: 0, conversation: null, reader: null, earlier: [] } }),
+    panel: null,
+    detail: { id: a.id, loading: true, messages: [], actions: [], readId: 0, conversation: null, reader: null, earlier: [] } }),
   opened(state, a) {
     if (state.current !== a.data.conversation.id) return state;
     const c = a.data.conversation;
@@ -204,9 +265,15 @@ const HANDLERS = {
     const known = new Set(a.data.messages.map((m) => m.id));
     const heard = state.detail ? state.detail.messages.filter((m) => !known.has(m.id)) : [];
     const messages = a.data.messages.concat(heard).sort(byOrder);
+    const actions = (a.data.actions || []).concat(state.detail ? state.detail.actions : [])
+      .filter((x, i, all) => all.findIndex((y) => y.id === x.id) === i).sort((x, y) => x.id - y.id);
     let next = { ...state, detail: { id: c.id, loading: false, conversation: c, reader: a.data.reader,
-      earlier: a.data.earlier, messages: messages, readId: c.reader_read_id } };
+      earlier: a.data.earlier, messages: messages, actions: actions, readId: c.reader_read_id } };
     next = moved(next, c, "same");
+    if (next.drafts[c.id] && !(next.draftSince[c.id] > 0)) {
+      // A draft kept from before: what it may collide with is what comes after this.
+      next = { ...next, draftSince: { ...next.draftSince, [c.id]: lastMessageId(next, c.id) } };
+    }
     const row = next.rows[c.id];
     if (row && a.data.reader) {
       next = setRow(next, { ...row, reader_name: a.data.reader.name, reader_email: a.data.reader.email });
@@ -218,7 +285,16 @@ const HANDLERS = {
     const row = state.rows[a.id];
     return row ? setRow(state, { ...row, unread: 0 }) : state;
   },
-  draft: (state, a) => ({ ...state, drafts: { ...state.drafts, [a.id]: a.text } }),
+  draft(state, a) {
+    const since = a.text ? (state.draftSince[a.id] || lastMessageId(state, a.id)) : 0;
+    return { ...state, drafts: { ...state.drafts, [a.id]: a.text },
+      draftSince: { ...state.draftSince, [a.id]: since } };
+  },
+  // "Send anyway": the colleague's answer has been seen, the draft counts from now.
+  seen_collision: (state, a) => ({ ...state, notice: null,
+    draftSince: { ...state.draftSince, [a.id]: lastMessageId(state, a.id) } }),
+  panel: (state, a) => ({ ...state, panel: state.panel === a.panel ? null : a.panel }),
+  alerts_seen: (state) => ({ ...state, alerts: 0 }),
   pending(state, a) {
     const detail = state.detail;
     if (!detail || detail.id !== a.message.conversation_id) return state;
@@ -232,6 +308,13 @@ const HANDLERS = {
   },
   report: (state, a) => ({ ...state, reports: { ...state.reports, [a.name]: a.rows } }),
 };
+
+// Message ids only grow: "since the draft began" is "after this id", whatever the clocks say.
+function lastMessageId(state, id) {
+  const detail = state.detail && state.detail.id === id ? state.detail : null;
+  const ids = detail ? detail.messages.filter((m) => !m.pending).map((m) => m.id) : [];
+  return ids.length ? Math.max(...ids) : -1;
+}
 
 function expired(typing, now) {
   let changed = false;

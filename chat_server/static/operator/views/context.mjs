@@ -2,6 +2,7 @@
 import { html } from "../html.mjs";
 import { say } from "../strings.mjs";
 import { clock, ratingLabel } from "./format.mjs";
+import { groupTitle } from "./handoff.mjs";
 
 const CONTEXT_FIELDS = ["page", "title", "article_id", "lang", "browser", "timezone", "local_time", "referrer"];
 
@@ -19,10 +20,11 @@ export function Context({ state, act }) {
   ].concat(Object.keys(attributes).map((k) => [fieldLabel(lang, k), attributes[k]]));
   const context = c.context || {};
   const contextPairs = CONTEXT_FIELDS.filter((k) => context[k]).map((k) => [say(lang, "field_" + k), context[k]])
-    .concat([[say(lang, "rating"), ratingLabel(lang, c.rating)], [say(lang, "field_group"), c.group_name]]);
+    .concat([[say(lang, "rating"), ratingLabel(lang, c.rating)], [say(lang, "field_group"), groupTitle(state, c.group_name)]]);
   return html`<aside id="context" class="context" aria-label=${say(lang, "context")}>
     <button type="button" class="back phone-only" onClick=${() => act.screen("conversation")}>← ${say(lang, "back")}</button>
     <h3>${say(lang, "reader")}</h3>
+    ${!reader.name && !reader.email && !c.email && html`<p class="muted">${say(lang, "anonymous")}</p>`}
     <${Pairs} id="reader-info" pairs=${readerPairs} />
     <h3>${say(lang, "context")}</h3>
     <${Pairs} id="context-info" pairs=${contextPairs} />

@@ -2,8 +2,11 @@
  * (reply or internal note, a file, the draft kept per conversation). */
 import { useEffect, useRef } from "preact/hooks";
 import { html } from "../html.mjs";
+import { viewers } from "../store.mjs";
 import { say } from "../strings.mjs";
 import { clock } from "./format.mjs";
+import { ActionLine } from "./history.mjs";
+import { Snooze, Transfer } from "./handoff.mjs";
 
 const kit = window.HelpCenterChatKit;
 
@@ -28,22 +31,31 @@ export function Conversation({ state, act }) {
         </select>
       </label>
       ${row.assignee_id !== state.me.id && html`<button type="button" id="assign-me" onClick=${() => act.assign(state.me.id)}>${say(lang, "assign_me")}</button>`}
-      <button type="button" id="toggle-status" onClick=${act.toggleStatus}>${say(lang, row.status === "closed" ? "reopen" : "close")}</button>
+      <button type="button" id="transfer-button" aria-expanded=${state.panel === "transfer"} onClick=${() => act.panel("transfer")}>${say(lang, "transfer")}</button>
+      <button type="button" id="snooze-button" aria-expanded=${state.panel === "snooze"} onClick=${() => act.panel("snooze")}>${say(lang, "snooze")}</button>
+      <button type="button" id="toggle-status" onClick=${act.toggleStatus}>${say(lang, row.status === "open" ? "close" : "reopen")}</button>
     </header>
-    <${Messages} detail=${detail} lang=${lang} />
-    <${Typing} who=${state.typing[detail.id]} lang=${lang} />
-    ${state.notice && html`<${Notice} notice=${state.notice} lang=${lang} act=${act} />`}
+    ${state.panel === "transfer" && html`<${Transfer} state=${state} act=${act} />`}
+    ${state.panel === "snooze" && html`<${Snooze} state=${state} act=${act} />`}
+    <${Messages} state=${state} detail=${detail} lang=${lang} />
+    <${Typing} who=${state.typing[detail.id]} viewers=${viewers(state, detail.id)} lang=${lang} />
     <${Composer} state=${state} act=${act} />
   </section>`;
 }
 
-function Messages({ detail, lang }) {
+// Messages and the history of actions, in the order they happened.
+function Messages({ state, detail, lang }) {
   const list = useRef(null);
-  const count = detail.messages.length;
-  // Follow the conversation: scroll to the newest message when one arrives.
+  const count = detail.messages.length + detail.actions.length;
+  // Follow the conversation: scroll to the newest line when one arrives.
   useEffect(() => { if (list.current) list.current.scrollTop = list.current.scrollHeight; }, [count, detail.id]);
+  const lines = detail.messages.map((m) => ({ at: m.pending ? Infinity : m.created_at, message: m }))
+    .concat(detail.actions.map((a) => ({ at: a.created_at, action: a })))
+    .sort((a, b) => a.at - b.at);
   return html`<ol id="messages" class="messages" aria-live="polite" ref=${list}>
-    ${detail.messages.map((m) => html`<${Message} key=${m.id ? "m" + m.id : "c" + m.client_id} m=${m} lang=${lang} readId=${detail.readId} />`)}
+    ${lines.map((line) => (line.message
+      ? html`<${Message} key=${line.message.id ? "m" + line.message.id : "c" + line.message.client_id} m=${line.message} lang=${lang} readId=${detail.readId} />`
+      : html`<${ActionLine} key=${"a" + line.action.id} action=${line.action} state=${state} />`))}
   </ol>`;
 }
 
@@ -71,19 +83,17 @@ function Attachment({ attachment }) {
   return html`<div class="message-attachment" ref=${holder}></div>`;
 }
 
-function Typing({ who, lang }) {
+// Who else is here: the reader or colleagues typing, colleagues looking.
+function Typing({ who, viewers, lang }) {
   const names = Object.keys(who || {});
-  if (!names.length) return html`<p id="typing" class="typing" hidden></p>`;
-  const text = names.map((n) => (n === "reader" ? say(lang, "reader_typing") : say(lang, "typing", { name: n }))).join(" ");
-  return html`<p id="typing" class="typing">${text}</p>`;
-}
-
-function Notice({ notice, lang, act }) {
-  return html`<p class=${"notice " + notice.kind} role=${notice.kind === "error" ? "alert" : "status"}>
-    ${say(lang, notice.key)}${notice.text ? " (" + notice.text + ")" : ""}
-    <button type="button" class="link" onClick=${act.dismiss}>${say(lang, "dismiss")}</button>
+  const typing = names.map((n) => (n === "reader" ? say(lang, "reader_typing") : say(lang, "typing", { name: n })));
+  const looking = viewers.filter((n) => names.indexOf(n) < 0);
+  return html`<p class="presence-line">
+    <span id="typing" class="typing">${typing.join(" ")}</span>
+    ${looking.length > 0 && html`<span id="viewers" class="viewers">👁 ${say(lang, "viewing", { names: looking.join(", ") })}</span>`}
   </p>`;
 }
+
 
 function Composer({ state, act }) {
   const lang = state.lang;

@@ -4,6 +4,7 @@ import { html } from "../html.mjs";
 import { VIEWS, pageKey, visibleRows } from "../store.mjs";
 import { say } from "../strings.mjs";
 import { clock, duration, ratingLabel, readerLabel } from "./format.mjs";
+import { groupTitle } from "./handoff.mjs";
 
 const REPLY_TARGET_MS = 15 * 60 * 1000;  // the team's promise of a first answer
 
@@ -30,7 +31,24 @@ export function Inbox({ state, act }) {
         : html`<li class="empty">${say(lang, "empty")}</li>`}
     </ul>
     ${page && page.more && html`<button type="button" class="more" onClick=${act.more}>${say(lang, "more")}</button>`}
+    <${Team} state=${state} />
   </aside>`;
+}
+
+// Colleagues and whether they are here: online, away, or without an open page.
+function Team({ state }) {
+  const lang = state.lang;
+  const order = { online: 0, away: 1, offline: 2 };
+  const people = Object.values(state.operators)
+    .sort((a, b) => order[a.presence || "offline"] - order[b.presence || "offline"] || a.name.localeCompare(b.name));
+  return html`<section class="team" aria-label=${say(lang, "team")}>
+    <h3>${say(lang, "team")}</h3>
+    <ul id="team">
+      ${people.map((o) => html`<li key=${o.id} data-operator=${o.id} class=${"presence-" + (o.presence || "offline")}>
+        <span class="dot" aria-hidden="true"></span> ${o.name}${o.id === state.me.id ? " (" + say(lang, "you") + ")" : ""}
+        <span class="presence-word">${say(lang, "presence_" + (o.presence || "offline"))}</span></li>`)}
+    </ul>
+  </section>`;
 }
 
 function Row({ row, state, act }) {
@@ -51,7 +69,7 @@ function Row({ row, state, act }) {
         ${row.waiting_since && html`<span class=${"waited" + (late ? " late" : "")}>${say(lang, "waiting", { time: duration(lang, waited) })}</span>`}
         ${!row.waiting_since && html`<span class="when">${clock(lang, row.updated_at)}</span>`}
         ${row.rating && html`<span class="badge">${ratingLabel(lang, row.rating)}</span>`}
-        ${row.group_name && html`<span class="group">${row.group_name}</span>`}
+        ${row.group_name && html`<span class="group">${groupTitle(state, row.group_name)}</span>`}
         ${assignee && html`<span class="assignee">${assignee.id === state.me.id ? say(lang, "you") : assignee.name}</span>`}
         ${row.article_id && html`<span class="article">${row.article_id}</span>`}
       </span>

@@ -16,6 +16,7 @@ export function Page({ state, act }) {
   }
   return html`<div id="app" class="app">
     <${TopBar} state=${state} act=${act} />
+    ${state.notice && html`<${Notice} notice=${state.notice} lang=${state.lang} act=${act} />`}
     ${state.tab === "inbox" && html`<main id="tab-inbox" class=${"inbox-layout screen-" + state.screen}>
       <${Inbox} state=${state} act=${act} />
       <${Conversation} state=${state} act=${act} />
@@ -47,6 +48,15 @@ function TopBar({ state, act }) {
     <button type="button" id="logout" class="link" onClick=${act.logout}>${say(lang, "logout")}</button>
     <span id="connection" class=${"connection " + state.connection} role="status">${say(lang, status)}</span>
   </header>`;
+}
+
+function Notice({ notice, lang, act }) {
+  const urgent = notice.kind === "error" || notice.kind === "warn";
+  return html`<p id="notice" class=${"notice " + notice.kind} role=${urgent ? "alert" : "status"}>
+    <span>${say(lang, notice.key, notice.fill)}${notice.text ? " (" + notice.text + ")" : ""}</span>
+    ${notice.conversation_id && html`<button type="button" class="link" onClick=${act.openNotice}>${say(lang, "open_it")}</button>`}
+    <button type="button" class="link" onClick=${act.dismiss}>${say(lang, "dismiss")}</button>
+  </p>`;
 }
 
 const KEYS = [["j", "shortcut_next"], ["k", "shortcut_prev"], ["r", "shortcut_reply"], ["n", "shortcut_note"],
