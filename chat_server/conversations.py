@@ -61,8 +61,6 @@ class Chat:
         self.presence.came_online = self.team.drain_for
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.reader_sockets: Counter[str] = Counter()
-        # Operators with an open page in this process: the last one closing is offline.
-        self.operator_sockets: Counter[int] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
 
     # --- reader side -----------------------------------------------------------------------

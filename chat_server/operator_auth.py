@@ -115,7 +115,7 @@ async def login(request: Request) -> Response:
     if not right or operator is None or operator["disabled"]:
         return json_error(401, "bad_credentials")
     await state.login_throttle.succeeded(login_pair(request, email))
-    # Logging in is coming to work: online (until they say away), shown once a page is open.
+    # Logging in is coming to work: online (until they say away), shown while a page is open.
     await state.chat.store.update_operator(operator["id"], status="online")
     operator = {**operator, "status": "online"}
     session_id = await state.sessions.start(operator)
@@ -140,7 +140,8 @@ async def me(request: Request) -> Response:
 async def logout(request: Request, operator: Record) -> Response:
     """Ends this session everywhere: its cookie stops working and its sockets close."""
     await request.app.state.sessions.end(request.state.operator_session)
-    await request.app.state.chat.presence.left(operator["id"])  # offline now, not in 10 s
+    # Offline now, not when the sockets' leases expire (presence.py).
+    await request.app.state.chat.presence.logged_out(request.state.operator_session.hash)
     response = JSONResponse({"ok": True})
     response.delete_cookie(auth.SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return response

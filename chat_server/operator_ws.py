@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
+import logging
 import uuid
 from typing import Any
 
@@ -24,9 +24,12 @@ from chat_server.protocol import (
     ProtocolError,
     frame,
 )
+from chat_server.settings import ChatSettings
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
 from chat_server.team import MAX_SNOOZE_MINUTES
+
+log = logging.getLogger(__name__)
 
 
 async def operator_socket(websocket: WebSocket) -> None:
@@ -43,6 +46,11 @@ async def operator_socket(websocket: WebSocket) -> None:
         await connection.close(Close.UNAUTHORIZED, "login required")
         return
     session = OperatorSession(chat, login)
+    # The lease before listening: colleagues hear this page come online, and the page reads
+    # it in its welcome (presence.py).
+    if not await chat.presence.opened(session.id, login.hash, login.operator["id"]):
+        await connection.close(Close.SESSION_ENDED, "session ended")
+        return
     subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(events.OPERATORS)  # also where the end of the login is announced
     watch = websocket.app.state.sessions.watch
@@ -52,19 +60,23 @@ async def operator_socket(websocket: WebSocket) -> None:
     finally:
         watch.remove(login.hash, subscriber)
         subscriber.close()
+        with contextlib.suppress(Exception):  # the store may be closing with the app
+            await chat.presence.closed(session.id)
 
 
 async def _serve(connection: Connection, session: OperatorSession,
                  subscriber: Subscriber) -> None:
-    chat, operator = session.chat, session.operator
+    chat, operator_id = session.chat, session.operator["id"]
+    operator = await chat.store.get_operator(operator_id) or session.operator
     operators = await chat.store.list_operators()
+    connected = await chat.presence.connected()
     await connection.send(frame(
         "welcome", operator=operator_view(operator),
-        operators=[{**operator_view(o), "presence": presence.state_of(o)}
+        operators=[{**operator_view(o), "presence": presence.state_of(o, connected)}
                    for o in operators if not o["disabled"]],
-        counts=await chat.store.inbox_counts(operator["id"]),
+        counts=await chat.store.inbox_counts(operator_id),
+        groups=_groups(chat.settings),
         availability=await chat.presence.availability()))
-    chat.operator_sockets[operator["id"]] += 1
     heartbeat = asyncio.create_task(session.heartbeat())
     try:
         await connection.run(OPERATOR_IN, session.handle, subscriber, session.translate)
@@ -72,15 +84,10 @@ async def _serve(connection: Connection, session: OperatorSession,
         heartbeat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await heartbeat
-        chat.operator_sockets[operator["id"]] -= 1
-        if chat.operator_sockets[operator["id"]] <= 0:
-            del chat.operator_sockets[operator["id"]]
-            with contextlib.suppress(Exception):  # the store may be closing with the app
-                await chat.presence.left(operator["id"])
         if session.viewing is not None:  # a closed tab views nothing any more
             with contextlib.suppress(Exception):
                 await chat.broker.publish(events.OPERATORS,
-                                          events.viewing(operator["id"], None, session.id))
+                                          events.viewing(operator_id, None, session.id))
 
 
 class OperatorSession:
@@ -93,20 +100,14 @@ class OperatorSession:
         self.viewing: int | None = None  # the conversation this page shows
 
     async def heartbeat(self) -> None:
-        """Keep `seen_at` fresh while the page is open, so presence lasts only as long as
-        the socket (presence.py); the first renewal announces the operator at once."""
-        first = True
+        """Renew this socket's lease while it is open, so presence lasts only as long as
+        the socket (presence.py)."""
         while True:
-            current = await self.chat.store.get_operator(self.operator["id"])
-            if current is not None:
-                await self.chat.store.update_operator(self.operator["id"],
-                                                      seen_at=_now_ms())
-            if first:
-                first = False
-                await self.chat.presence.announce()
-                if current is not None and current["status"] == "online":
-                    await self.chat.team.drain_for(current)
-            await asyncio.sleep(presence.HEARTBEAT_SECONDS)
+            await asyncio.sleep(presence.RENEW_SECONDS)
+            try:
+                await self.chat.presence.renew(self.id, self.login.hash)
+            except Exception:  # a database hiccup: the next renewal may still be in time
+                log.exception("presence: renewing an operator socket's lease failed")
 
     async def handle(self, data: dict[str, Any], send: Send) -> None:
         if self.ended:  # the end is in the queue already: act on nothing meanwhile
@@ -207,5 +208,10 @@ class OperatorSession:
         return event_frames.for_operator(event, self.operator["name"])
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _groups(settings: ChatSettings) -> list[Record]:
+    """The groups a conversation can be transferred to: chat.groups and the default one."""
+    groups = [{"name": name, "title": group["title"]} for name, group in settings.groups.items()]
+    if settings.default_group not in settings.groups:
+        groups.insert(0, {"name": settings.default_group, "title": {"*": settings.default_group}})
+    return groups
+

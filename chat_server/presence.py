@@ -1,12 +1,15 @@
 """Who is online and whether readers can chat live now: operators' presence, business hours,
 and the availability every widget shows.
 
-Presence follows the operator page's socket: while one is open anywhere it renews the
-operator's `seen_at` every HEARTBEAT_SECONDS; an operator counts as online when they chose
-"online" (logging in does) and `seen_at` is younger than ONLINE_TIMEOUT_MS. Closing the last
-tab in a process clears `seen_at` at once; a killed process's operators fade within the
-timeout. Every process watches the result (`watch`) and tells readers and operators when it
-changes, so no widget promises an answer from someone who left.
+Presence follows the operator page's socket. Each open socket holds a lease in the store
+(store/operator_sockets.py), renewed every RENEW_SECONDS for LEASE_MS and dropped when the
+socket closes; a logout drops its session's leases. An operator is online when they chose
+"online" and hold a lease in any process, away when they chose "away" and hold one, and
+offline otherwise. Opening the page when no other page of theirs is open is coming to work:
+"online" again. A process killed without cleanup leaves leases that expire within LEASE_MS.
+Every process looks every WATCH_SECONDS (`watch`), and at once when one of its sockets opens
+or closes, and tells operators (presence) and readers (availability) what changed, so no
+widget promises an answer from someone who left.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from chat_server import events
@@ -24,9 +28,9 @@ from chat_server.store import Record, Store
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 3.0  # an open operator socket renews seen_at this often
-ONLINE_TIMEOUT_MS = 10_000  # no renewal for this long: offline
-WATCH_SECONDS = 2.0  # how often each process looks whether availability changed
+RENEW_SECONDS = 3.0  # an open operator socket renews its lease this often
+LEASE_MS = 10_000  # a lease not renewed for this long no longer counts: offline
+WATCH_SECONDS = 2.0  # how often each process looks whether presence or availability changed
 
 
 class Presence:
@@ -36,15 +40,25 @@ class Presence:
         self.broker = broker
         self._states: dict[int, str] = {}  # what this process last told operators
         self._available: Record | None = None  # and readers
+        # Called for each operator this process sees come online (their queues move).
+        self.came_online: Callable[[Record], Awaitable[None]] | None = None
+        self._announcing = asyncio.Lock()  # one look at a time: no older result sent last
         self.hours = BusinessHours(settings.timezone, settings.hours_start, settings.hours_end,
                                    settings.workdays, settings.closed_dates)
 
+    async def connected(self) -> set[int]:
+        """Operators with a page open somewhere (an unexpired lease)."""
+        return await self.store.operators_with_sockets(_now_ms())
+
     async def online_operators(self) -> list[Record]:
-        return [op for op in await self.store.list_operators() if state_of(op) == "online"]
+        connected = await self.connected()
+        return [op for op in await self.store.list_operators()
+                if state_of(op, connected) == "online"]
 
     async def states(self) -> dict[int, str]:
         """Every operator's presence as colleagues see it: online, away or offline."""
-        return {op["id"]: state_of(op) for op in await self.store.list_operators()}
+        connected = await self.connected()
+        return {op["id"]: state_of(op, connected) for op in await self.store.list_operators()}
 
     async def availability(self, now: datetime | None = None) -> Record:
         now = now or datetime.now(UTC)
@@ -62,32 +76,62 @@ class Presence:
         }
 
     async def set_presence(self, operator_id: int, status: str) -> None:
-        await self.store.update_operator(operator_id, status=status,
-                                         seen_at=int(time.time() * 1000))
+        """The operator's choice; it shows only while a page of theirs is open."""
+        await self.store.update_operator(operator_id, status=status)
         await self.announce()
 
-    async def left(self, operator_id: int) -> None:
-        """Their last page in this process closed, or they logged out: offline now."""
-        await self.store.update_operator(operator_id, seen_at=0)
+    async def opened(self, socket_id: str, session_hash: str, operator_id: int) -> bool:
+        """A page's socket opened: hold its lease. The first page open anywhere makes the
+        operator online; another tab keeps what they chose. False if the session ended."""
+        first = operator_id not in await self.connected()
+        if not await self.renew(socket_id, session_hash):
+            return False
+        if first:
+            await self.store.update_operator(operator_id, status="online")
+        await self.announce()
+        return True
+
+    async def renew(self, socket_id: str, session_hash: str) -> bool:
+        now = _now_ms()
+        return await self.store.renew_socket(socket_id, session_hash, now + LEASE_MS, now)
+
+    async def closed(self, socket_id: str) -> None:
+        """A page's socket closed: its operator is offline now unless another one is open."""
+        await self.store.drop_socket(socket_id)
+        await self.announce()
+
+    async def logged_out(self, session_hash: str) -> None:
+        """The session ended (its sockets are closing): none of them keeps anyone online."""
+        await self.store.drop_session_sockets(session_hash)
         await self.announce()
 
     async def announce(self) -> None:
         """Tell operators whose presence changed, and readers when availability did, since
-        this process last looked (every process looks: `watch`)."""
-        states = await self.states()
-        for operator_id, state in states.items():
-            if self._states.get(operator_id) != state:
-                await self.broker.publish(events.OPERATORS, events.presence(operator_id, state))
-        self._states = states
-        # Computed once here and carried in the event, not once per open widget.
-        available = await self.availability()
-        if available != self._available:
-            self._available = available
-            await self.broker.publish(events.READERS, events.availability(available))
+        this process last looked (every process looks: `watch`); then `came_online` for
+        each operator who did."""
+        async with self._announcing:
+            connected = await self.connected()
+            operators = await self.store.list_operators()
+            states = {op["id"]: state_of(op, connected) for op in operators}
+            arrived = [op for op in operators if states[op["id"]] == "online"
+                       and self._states.get(op["id"], "offline") != "online"]
+            for operator_id, state in states.items():
+                if self._states.get(operator_id, "offline") != state:
+                    await self.broker.publish(events.OPERATORS,
+                                              events.presence(operator_id, state))
+            self._states = states
+            # Computed once here and carried in the event, not once per open widget.
+            available = await self.availability()
+            if available != self._available:
+                self._available = available
+                await self.broker.publish(events.READERS, events.availability(available))
+        if self.came_online is not None:  # outside the lock: it may look at presence
+            for operator in arrived:
+                await self.came_online(operator)
 
     async def watch(self) -> None:
-        """Runs for the app's life: notices operators fading (a killed process, a laptop
-        closed) and business hours starting or ending."""
+        """Runs for the app's life: notices leases expiring (a killed process, a laptop
+        closed), other processes' sockets, and business hours starting or ending."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
             try:
@@ -96,8 +140,12 @@ class Presence:
                 log.exception("presence: looking at who is online failed")
 
 
-def state_of(operator: Record, now_ms: int | None = None) -> str:
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if operator["disabled"] or operator["seen_at"] < now_ms - ONLINE_TIMEOUT_MS:
+def state_of(operator: Record, connected: set[int]) -> str:
+    """online, away or offline: the operator's choice, shown only while a page is open."""
+    if operator["disabled"] or operator["id"] not in connected:
         return "offline"
     return "online" if operator["status"] == "online" else "away"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -90,6 +90,11 @@ def _teamwork(conn: Connection) -> None:
     schema.actions.create(conn, checkfirst=True)
 
 
+def _operator_sockets(conn: Connection) -> None:
+    """Presence follows the socket: a lease per open operator socket."""
+    schema.operator_sockets.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -98,6 +103,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (5, "attachment uploader addresses", _attachment_addresses),
     (6, "visitor becomes reader", _reader_names),
     (7, "teamwork: round-robin, snoozing, actions", _teamwork),
+    (8, "operator socket leases", _operator_sockets),
 )
 
 LATEST = MIGRATIONS[-1][0]

@@ -43,9 +43,10 @@ operators = Table(
     Column("name", String(200), nullable=False),
     Column("password_hash", String(300), nullable=False),
     Column("groups", String(500), nullable=False, default=""),  # comma-separated group names
+    # The operator's choice, "online" or "away"; they count as online only while a socket
+    # of theirs is open (operator_sockets, migration 8).
     Column("status", String(16), nullable=False, default="away"),
-    # Heartbeat of the operator's open page: "online" counts only while this is recent,
-    # so a closed laptop or a killed process does not leave anyone online forever.
+    # The 30 s heartbeat before migration 8; no longer read.
     Column("seen_at", BigInteger, nullable=False, default=0),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
@@ -183,4 +184,19 @@ operator_sessions = Table(
     Column("expires_at", BigInteger, nullable=False),
     Index("ix_chat_operator_sessions_operator", "operator_id"),
     Index("ix_chat_operator_sessions_expires", "expires_at"),
+)
+
+# One row per open operator socket (migration 8): its process renews `expires_at` every few
+# seconds and deletes the row when the socket closes. An operator is online only while one
+# of their rows is unexpired, so a process killed without cleanup stops counting when its
+# rows expire. `session_hash` lets a logout drop that session's sockets at once.
+operator_sockets = Table(
+    "chat_operator_sockets",
+    metadata,
+    Column("id", String(64), primary_key=True),  # random, one per socket
+    Column("operator_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("session_hash", String(64), nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_chat_operator_sockets_expires", "expires_at"),
+    Index("ix_chat_operator_sockets_session", "session_hash"),
 )

@@ -1,7 +1,7 @@
 """The store on SQLAlchemy 2 Core: SQLite (aiosqlite, one committer) or PostgreSQL (asyncpg).
 
 The queries live in groups by what they are about (people, sessions, feedback, messages,
-teamwork),
+teamwork, operator sockets),
 each on the shared base in store/queries.py; this class joins them and adds the schema's
 migrations.
 """
@@ -11,12 +11,14 @@ from __future__ import annotations
 from chat_server.store import migrations
 from chat_server.store.feedback import FeedbackQueries
 from chat_server.store.messages import MessageQueries
+from chat_server.store.operator_sockets import SocketQueries
 from chat_server.store.people import PeopleQueries
 from chat_server.store.sessions import SessionQueries
 from chat_server.store.teamwork import TeamQueries
 
 
-class SqlStore(PeopleQueries, SessionQueries, FeedbackQueries, MessageQueries, TeamQueries):
+class SqlStore(PeopleQueries, SessionQueries, FeedbackQueries, MessageQueries, TeamQueries,
+               SocketQueries):
     async def migrate(self) -> list[int]:
         return await self._transaction(migrations.migrate)
 

@@ -49,7 +49,13 @@ async def test_state_changes_need_the_csrf_token_and_same_origin(server: ServerT
     ok = await anna.post("/api/operator/presence", status="online")
     assert ok.status_code == 200
     operators = (await anna.client.get("/api/operator/operators")).json()["operators"]
+    # Her choice is kept; she counts as online only while a page of hers is open.
+    assert operators[0]["status"] == "online" and operators[0]["online"] is False
+    page = await anna.socket()
+    await recv(page, "welcome")
+    operators = (await anna.client.get("/api/operator/operators")).json()["operators"]
     assert operators[0]["online"] is True
+    await page.close()
     await anna.post("/api/operator/logout")
     assert (await anna.client.get("/api/operator/me")).status_code == 401
     await anna.close()

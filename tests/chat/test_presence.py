@@ -25,7 +25,7 @@ from support.chat import (
 )
 from websockets.asyncio.client import connect
 
-from chat_server.presence import ONLINE_TIMEOUT_MS
+from chat_server.presence import LEASE_MS
 
 StartServer = Callable[..., Awaitable[ServerThread]]
 
@@ -121,9 +121,93 @@ async def test_a_killed_process_operators_fade(tmp_path: Path, shared: dict[str,
             await live_becomes(reader, True, timeout=10)
         a.send_signal(signal.SIGKILL)
         started = time.monotonic()
-        await live_becomes(reader, False, timeout=ONLINE_TIMEOUT_MS / 1000 + 8)
-        assert time.monotonic() - started < ONLINE_TIMEOUT_MS / 1000 + 5
+        await live_becomes(reader, False, timeout=LEASE_MS / 1000 + 8)
+        assert time.monotonic() - started < LEASE_MS / 1000 + 5
         await reader.close()
     finally:
         for process in (a, b):
             await asyncio.to_thread(stop_subprocess, process)
+
+
+async def test_opening_the_page_is_online_and_away_holds_while_a_page_is_open(
+        server: ServerThread) -> None:
+    reader, _ = await open_reader(server.ws)
+    anna = await Operator.login(server, "anna@example.com")
+    first = await anna.socket()
+    welcome = await recv(first, "welcome")
+    # The welcome already counts the page that receives it.
+    assert own_presence(welcome, anna.me["id"]) == "online"
+    assert welcome["availability"]["live"] is True
+    await live_becomes(reader, True)
+    await send(first, "presence", status="away")
+    await live_becomes(reader, False)
+    # A second tab keeps what she chose while the first is open.
+    second = await anna.socket()
+    assert own_presence(await recv(second, "welcome"), anna.me["id"]) == "away"
+    assert (await anna.client.get("/api/availability")).json()["live"] is False
+    await first.close()
+    await second.close()
+    await asyncio.sleep(0.5)
+    # Coming back to the page later (the same login) is coming to work again.
+    again = await anna.socket()
+    assert own_presence(await recv(again, "welcome"), anna.me["id"]) == "online"
+    await live_becomes(reader, True)
+    assert (await anna.client.get("/api/availability")).json()["operators_online"] == 1
+    await again.close()
+    await live_becomes(reader, False)
+    await reader.close()
+    await anna.close()
+
+
+def own_presence(welcome: dict[str, object], operator_id: int) -> object:
+    operators = welcome["operators"]
+    assert isinstance(operators, list)
+    return next(o["presence"] for o in operators if o["id"] == operator_id)
+
+
+async def test_a_tab_closing_in_one_process_leaves_her_online_in_another(
+        tmp_path: Path, shared: dict[str, str]) -> None:
+    """Anna has the page open on process A and on process B; closing A's tab must not tell
+    B's readers that nobody is there, not even for a moment."""
+    port_a, port_b = free_port(), free_port()
+    config = write_config(tmp_path, port_a)
+    a = await asyncio.to_thread(start_subprocess, config, port_a, shared)
+    b = await asyncio.to_thread(start_subprocess, config, port_b, shared)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as client:
+            login = await client.post("/api/operator/login",
+                                      json={"email": "anna@example.com", "password": PASSWORD})
+            cookie = {"Cookie": f"chat_session={login.cookies['chat_session']}"}
+        on_a = await connect(f"ws://127.0.0.1:{port_a}/ws/operator", additional_headers=cookie)
+        await recv(on_a, "welcome")
+        on_b = await connect(f"ws://127.0.0.1:{port_b}/ws/operator", additional_headers=cookie)
+        await recv(on_b, "welcome")
+        reader = await connect(f"ws://127.0.0.1:{port_b}/ws/reader")
+        await send(reader, "hello")
+        assert (await recv(reader, "welcome"))["availability"]["live"] is True
+        await on_a.close()
+        heard = await frames_for(reader, "availability", seconds=5)
+        assert all(frame["live"] for frame in heard), heard
+        for port in (port_a, port_b):
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/api/availability")).json()["live"] is True
+        started = time.monotonic()
+        await on_b.close()
+        await live_becomes(reader, False, timeout=LEASE_MS / 1000)
+        assert time.monotonic() - started < 3, "her last tab closing is offline at once"
+        await reader.close()
+    finally:
+        for process in (a, b):
+            await asyncio.to_thread(stop_subprocess, process)
+
+
+async def frames_for(ws: object, want: str, seconds: float) -> list[dict[str, object]]:
+    """Every `want` frame the socket hears in the next `seconds`."""
+    heard: list[dict[str, object]] = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            heard.append(await recv(ws, want, left))  # type: ignore[arg-type]
+        except TimeoutError:
+            break
+    return heard

@@ -41,9 +41,12 @@ async def chat(store: Store, tmp_path: Path) -> AsyncIterator[Chat]:
 
 
 async def online(chat: Chat, email: str, name: str, groups: tuple[str, ...]) -> Record:
+    """An operator who chose online and has the page open (a socket's lease, presence.py)."""
     operator = await chat.store.add_operator(email, name, "hash", groups)
-    await chat.store.update_operator(operator["id"], status="online",
-                                     seen_at=int(time.time() * 1000))
+    await chat.store.update_operator(operator["id"], status="online")
+    now = int(time.time() * 1000)
+    await chat.store.add_session(f"session-{email}", operator["id"], now + 3_600_000)
+    await chat.store.renew_socket(f"page-{email}", f"session-{email}", now + 60_000, now)
     return await chat.store.get_operator(operator["id"]) or operator
 
 
@@ -115,8 +118,7 @@ async def test_an_operator_away_gets_nothing_and_coming_online_drains_the_queue(
     await chat.store.update_operator(anna["id"], status="away")
     waiting = await ask(chat, "r1", "Есть кто?")
     assert waiting["assignee_id"] is None
-    await chat.store.update_operator(anna["id"], status="online",
-                                     seen_at=int(time.time() * 1000))
+    await chat.store.update_operator(anna["id"], status="online")
     await chat.team.drain_for(await chat.store.get_operator(anna["id"]) or anna)
     taken = await chat.store.get_conversation(waiting["id"])
     assert taken is not None and taken["assignee_id"] == anna["id"]
