@@ -6,7 +6,7 @@ import { render } from "preact";
 import { html } from "./html.mjs";
 import { makeApi } from "./api.mjs";
 import { loadDraft, saveDraft } from "./drafts.mjs";
-import { collision, initialState, pageKey, reduce } from "./store.mjs";
+import { TYPING_FADE_MS, collision, initialState, pageKey, reduce } from "./store.mjs";
 import { say } from "./strings.mjs";
 import { Page } from "./views/page.mjs";
 
@@ -41,6 +41,7 @@ function paintSoon() {
 
 /* --- the live socket ----------------------------------------------------------------------- */
 let socket = null;
+let welcomed = false;  // this page has been connected before: a welcome now is a reconnect
 const retry = kit.backoff(400, false);
 
 function connect() {
@@ -64,8 +65,15 @@ function send(frame) {
 function heard(frame) {
   const before = state;
   dispatch({ type: "frame", frame: frame });
+  if (frame.type === "typing" && frame.typing) setTimeout(tick, TYPING_FADE_MS + 100);
   if (frame.type === "welcome") {
     retry.reset();
+    // A dropped socket that comes back is a "new page" to the server, which makes it online;
+    // an operator who had said away stays away.
+    if (welcomed && before.me && before.me.status === "away" && state.me.status !== "away") {
+      send({ type: "presence", status: "away" });
+    }
+    welcomed = true;
     loadInbox(0);
     if (state.current) {
       send({ type: "open", conversation_id: state.current, after_id: lastId() });
@@ -312,8 +320,11 @@ function start(data) {
 }
 
 setInterval(() => send({ type: "ping" }), 25000);
-// Waiting times and fading "typing…" follow the clock.
-setInterval(() => dispatch({ type: "tick", now: Date.now() }), 1000);
+// Waiting times (shown in minutes) follow the clock; so does a "typing…" nobody stopped,
+// looked at when it would fade. Not every second: twenty pages redrawing their lists every
+// second on one machine were what made events late in bench/operator.py.
+setInterval(tick, 20000);
+function tick() { dispatch({ type: "tick", now: Date.now() }); }
 
 api.get("/api/operator/me").then(start).catch(() => dispatch({ type: "logged_out" }));
 paintSoon();

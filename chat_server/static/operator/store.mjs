@@ -5,7 +5,7 @@
  */
 
 export const VIEWS = ["unassigned", "mine", "open", "snoozed", "closed"];
-const TYPING_MS = 6000;  // a "typing" nobody renewed or stopped (a closed tab) fades
+export const TYPING_FADE_MS = 6000;  // a "typing" nobody renewed or stopped (a closed tab) fades
 
 export function initialState(lang, now) {
   return {
@@ -44,8 +44,18 @@ export function inView(view, conversation, meId) {
   return true;
 }
 
-/* The rows of the chosen view, in its order: what the list shows. */
+/* The rows of the chosen view, in its order: what the list shows. Kept for the same rows,
+ * view and sort: every redraw asks, and most redraws change no row. */
+let lastRows = null;
 export function visibleRows(state) {
+  const key = [state.rows, state.view, state.sort, state.me && state.me.id];
+  if (lastRows && lastRows.key.every((part, i) => part === key[i])) return lastRows.rows;
+  const rows = sortedRows(state);
+  lastRows = { key: key, rows: rows };
+  return rows;
+}
+
+function sortedRows(state) {
   const rows = Object.values(state.rows).filter((r) => inView(state.view, r, state.me && state.me.id));
   if (state.sort === "waiting") {
     rows.sort((a, b) => (a.waiting_since == null) - (b.waiting_since == null)
@@ -91,7 +101,7 @@ const FRAMES = {
   typing(state, f) {
     const who = f.side === "reader" ? "reader" : f.name;
     const current = { ...(state.typing[f.conversation_id] || {}) };
-    if (f.typing) current[who] = state.now + TYPING_MS;
+    if (f.typing) current[who] = Date.now() + TYPING_FADE_MS;
     else delete current[who];
     return { ...state, typing: { ...state.typing, [f.conversation_id]: current } };
   },

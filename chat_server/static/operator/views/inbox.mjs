@@ -1,5 +1,6 @@
 /* The list of conversations: the views with their counts, the sort, and one row per
  * conversation (who, the last words, unread, waiting time, group, assignee). */
+import { Component } from "preact";
 import { html } from "../html.mjs";
 import { VIEWS, pageKey, visibleRows } from "../store.mjs";
 import { say } from "../strings.mjs";
@@ -27,7 +28,8 @@ export function Inbox({ state, act }) {
       </select>
     </label>
     <ul id="conversations" class="conversations">
-      ${rows.length ? rows.map((row) => html`<${Row} key=${row.id} row=${row} state=${state} act=${act} />`)
+      ${rows.length ? rows.map((row) => html`<${Row} key=${row.id} row=${row} state=${state} act=${act}
+          active=${state.current === row.id} />`)
         : html`<li class="empty">${say(lang, "empty")}</li>`}
     </ul>
     ${page && page.more && html`<button type="button" class="more" onClick=${act.more}>${say(lang, "more")}</button>`}
@@ -51,7 +53,20 @@ function Team({ state }) {
   </section>`;
 }
 
-function Row({ row, state, act }) {
+/* A row is drawn again only when something it shows changed: its conversation, the language,
+ * the clock (waiting times), the team (assignee names) or which conversation is open. With
+ * hundreds of rows, redrawing all of them for every event was most of a page's work. */
+class Row extends Component {
+  shouldComponentUpdate(next) {
+    const before = this.props, now = next.state, then = before.state;
+    return next.row !== before.row || next.active !== before.active || now.lang !== then.lang
+      || now.now !== then.now || now.operators !== then.operators || now.groups !== then.groups;
+  }
+
+  render(props) { return rowView(props); }
+}
+
+function rowView({ row, state, act }) {
   const lang = state.lang;
   const waited = row.waiting_since ? state.now - row.waiting_since : 0;
   const late = waited > REPLY_TARGET_MS;
