@@ -27,6 +27,7 @@ from chat_server.protocol import (
 from chat_server.settings import ChatSettings
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
+from chat_server.store.rows import now_ms
 from chat_server.team import MAX_SNOOZE_MINUTES
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ async def _serve(connection: Connection, session: OperatorSession,
                    for o in operators if not o["disabled"]],
         counts=await chat.store.inbox_counts(operator_id),
         groups=_groups(chat.settings),
+        viewing=await chat.store.viewers(now_ms()),
         availability=await chat.presence.availability()))
     heartbeat = asyncio.create_task(session.heartbeat())
     try:
@@ -189,6 +191,7 @@ class OperatorSession:
         if conversation_id is not None:
             await self._conversation(conversation_id)
         self.viewing = conversation_id
+        await self.chat.store.set_viewing(self.id, conversation_id)
         await self.chat.broker.publish(events.OPERATORS, events.viewing(
             self.operator["id"], conversation_id, self.id))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, literal, select, update
 
+from chat_server.store.base import Record
 from chat_server.store.queries import Queries
 from chat_server.store.schema import operator_sessions, operator_sockets, operators
 
@@ -58,3 +59,16 @@ class SocketQueries(Queries):
                  .join(operators, operators.c.id == leases.operator_id)
                  .where(leases.expires_at > now, operators.c.disabled.is_(False)))
         return {row["operator_id"] for row in await self._all(query)}
+
+    async def set_viewing(self, socket_id: str, conversation_id: int | None) -> None:
+        query = (update(operator_sockets).where(leases.id == socket_id)
+                 .values(viewing=conversation_id))
+        await self._transaction(lambda conn: conn.execute(query))
+
+    async def viewers(self, now: int) -> list[Record]:
+        """Which page shows which conversation, in any process: a page opened later learns
+        who is already looking."""
+        query = (select(leases.id.label("socket"), leases.operator_id,
+                        leases.viewing.label("conversation_id"))
+                 .where(leases.expires_at > now, leases.viewing.is_not(None)))
+        return await self._all(query)

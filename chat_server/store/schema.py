@@ -197,6 +197,7 @@ operator_sockets = Table(
     Column("operator_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
     Column("session_hash", String(64), nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    Column("viewing", Integer),  # the conversation the page shows ("Anna is viewing")
     Index("ix_chat_operator_sockets_expires", "expires_at"),
     Index("ix_chat_operator_sockets_session", "session_hash"),
 )

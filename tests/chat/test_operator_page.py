@@ -332,7 +332,11 @@ async def test_a_colleague_answering_first_is_warned_of(desk: Desk) -> None:
     reader, conversation_id = await reader_asks(desk, "Где мой возврат?")
     for page in (anna, boris):
         await open_row(page, conversation_id, "unassigned")
-    # Each sees the other looking at it.
+    # Each sees the other looking at it, a page opened later too.
+    await expect(anna.locator("#viewers")).to_contain_text("Борис смотрит")
+    await anna.reload()
+    await expect(anna.locator("#connection")).to_have_text("На связи")
+    await open_row(anna, conversation_id, "unassigned")
     await expect(anna.locator("#viewers")).to_contain_text("Борис смотрит")
     await anna.fill("#composer-text", "Возврат придёт через неделю")
     await boris.fill("#composer-text", "Уже отправили")

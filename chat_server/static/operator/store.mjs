@@ -86,8 +86,10 @@ const FRAMES = {
     const operators = {};
     f.operators.forEach((o) => { operators[o.id] = o; });
     // After a reconnect the lists are fetched again: what was missed is not patched up.
+    const viewing = {};
+    (f.viewing || []).forEach((v) => { viewing[v.socket] = v; });
     return { ...state, connection: "online", operators: operators, counts: f.counts, groups: f.groups || [],
-      me: { ...state.me, ...f.operator }, rows: {}, pages: {}, viewing: {} };
+      me: { ...state.me, ...f.operator }, rows: {}, pages: {}, viewing: viewing };
   },
   message(state, f) { return withMessage(state, f.message, f.conversation, f.was, false); },
   ack(state, f) { return withMessage(state, f.message, f.conversation, f.was, true); },

@@ -79,3 +79,21 @@ async def test_a_disabled_operator_is_not_connected(store: Store) -> None:
     assert await store.renew_socket("tab", "s", now + 10_000, now)
     await store.update_operator(anna["id"], disabled=True)
     assert await store.operators_with_sockets(now) == set()
+
+
+async def test_what_each_page_shows_is_kept_with_its_lease(store: Store) -> None:
+    """A page opened later learns who is already looking at what, from any process."""
+    anna = await store.add_operator("anna@example.com", "Анна", "hash")
+    now = now_ms()
+    await store.add_session("s-anna", anna["id"], now + 3_600_000)
+    assert await store.renew_socket("tab-1", "s-anna", now + 10_000, now)
+    assert await store.renew_socket("tab-2", "s-anna", now + 5_000, now)
+    assert await store.viewers(now) == []
+    await store.set_viewing("tab-1", 42)
+    await store.set_viewing("tab-2", 7)
+    assert sorted((v["socket"], v["conversation_id"]) for v in await store.viewers(now)) == [
+        ("tab-1", 42), ("tab-2", 7)]
+    assert [v["socket"] for v in await store.viewers(now + 6_000)] == ["tab-1"]  # tab-2 died
+    await store.set_viewing("tab-1", None)
+    assert await store.viewers(now) == [{"socket": "tab-2", "operator_id": anna["id"],
+                                         "conversation_id": 7}]
