@@ -56,8 +56,8 @@ class Team:
         operator = await self._next_operator(conversation["group_name"], group["capacity"])
         if operator is None:
             return conversation
-        claimed = await self.store.claim(conversation["id"], operator["id"])
-        if claimed is None:  # someone took it meanwhile
+        claimed = await self.store.claim(conversation["id"], operator["id"], group["capacity"])
+        if claimed is None:  # someone took it meanwhile, or filled the operator's last place
             return conversation
         await self._publish_conversation(claimed, events.where(conversation))
         await self.record(claimed["id"], "assigned", None, to=operator["id"], how="round_robin")

@@ -41,18 +41,29 @@ class TeamQueries(Queries):
             counted = {int(row[0]): int(row[1]) for row in await conn.execute(query)}
         return {op: counted.get(op, 0) for op in operator_ids}
 
-    async def claim(self, conversation_id: int, operator_id: int) -> Record | None:
-        """Give an open, unassigned conversation to an operator, unless someone (another
-        process's round-robin, an operator's click) took it first: then None."""
+    async def claim(self, conversation_id: int, operator_id: int,
+                    capacity: int | None = None) -> Record | None:
+        """Give an open, unassigned conversation to an operator who has fewer than
+        `capacity` open ones, unless someone (another process's round-robin, an operator's
+        click) took it first or the operator is full: then None. On PostgreSQL the operator's
+        row is locked first, so two processes claiming for one operator at once count each
+        other's claim and capacity holds."""
         stamp = now_ms()
-        query = (update(conversations)
-                 .where(c.id == conversation_id, c.assignee_id.is_(None), c.status == "open")
+        where = [c.id == conversation_id, c.assignee_id.is_(None), c.status == "open"]
+        if capacity is not None:
+            load = (select(func.count()).select_from(conversations)
+                    .where(c.assignee_id == operator_id, c.status == "open").scalar_subquery())
+            where.append(load < capacity)
+        query = (update(conversations).where(*where)
                  .values(assignee_id=operator_id, updated_at=stamp)
                  .returning(*conversations.c))
+        lock = select(operators.c.id).where(operators.c.id == operator_id).with_for_update()
         mark = (update(operators).where(operators.c.id == operator_id)
                 .values(last_assigned_at=stamp))
 
         def write(conn: Connection) -> Record | None:
+            if conn.dialect.name == "postgresql":
+                conn.execute(lock)
             row = _first_row(conn, query)
             if row is not None:
                 conn.execute(mark)

@@ -175,3 +175,17 @@ async def test_unknown_receivers_are_refused(chat: Chat) -> None:
         await chat.transfer(conversation["id"], anna, None, "no-such-group", "")
     with pytest.raises(NotFound):
         await chat.transfer(conversation["id"], anna, 99999, "", "")
+
+
+async def test_capacity_holds_when_claims_race(store: Store) -> None:
+    """Ten claims for one operator at once, each for another conversation, capacity 2: on
+    PostgreSQL they run on separate connections, and still only two succeed."""
+    anna = await store.add_operator("anna@example.com", "Анна", "hash", ("support",))
+    waiting = []
+    for n in range(10):
+        await store.ensure_reader(f"race{n}")
+        conversation, _, _ = await store.start_conversation(f"race{n}", "c", "вопрос")
+        waiting.append(conversation["id"])
+    claimed = await asyncio.gather(*(store.claim(cid, anna["id"], 2) for cid in waiting))
+    assert sum(c is not None for c in claimed) == 2
+    assert (await store.open_assigned([anna["id"]]))[anna["id"]] == 2
