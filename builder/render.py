@@ -252,9 +252,7 @@ class Renderer:
         chat_url: str = self.config.section("chat")["url"]
         footer = []
         for item in self.config["brand.footer_links"]:
-            titles: dict[str, str] = item["title"]
-            title = titles.get(lang) or titles.get("*") or next(iter(titles.values()), "")
-            footer.append({"title": title, "url": item["url"]})
+            footer.append({"title": _localized(item["title"], lang), "url": item["url"]})
         return {
             "config": self.config,
             "lang": lang,
@@ -269,6 +267,8 @@ class Renderer:
                 )
             ),
             "chat_url": chat_url,
+            "chat_topics": [{"id": topic["id"], "title": _localized(topic["title"], lang)}
+                            for topic in self.config.section("chat")["topics"]],
             "search_enabled": bool(self.config["search.enabled"]),
             "search_url": search_url(lang),
             "footer_links": footer,
@@ -364,3 +364,8 @@ def _window(articles: list[Article], current: Article, size: int) -> list[Articl
     index = next((i for i, a in enumerate(articles) if a is current), 0)
     start = max(0, min(index - size // 2, len(others) - size))
     return others[start : start + size]
+
+
+def _localized(titles: dict[str, str], lang: str) -> str:
+    """A {lang: text} setting in one language: its own, the one for all ("*"), or any."""
+    return titles.get(lang) or titles.get("*") or next(iter(titles.values()), "")

@@ -77,7 +77,7 @@ class Chat:
             context = _clean_context(data.get("context"))
             fields = await self._routing(data.get("article"), routing.Request(
                 lang=str(data.get("lang") or ""), path=routing.page_path(context.get("page", "")),
-                topic=str(data.get("topic") or "")))
+                topic=self._topic(data.get("topic"))))
             fields["context"] = context
             conversation, message, created = await self.store.start_conversation(
                 reader["id"], data["client_id"], body, **fields)
@@ -100,6 +100,10 @@ class Chat:
             if was is None or was["status"] != "open":
                 conversation = await self.team.auto_assign(conversation)
         return conversation, message, created
+
+    def _topic(self, topic: Any) -> str:
+        """What the reader picked, if it is one of chat.topics: a made-up one routes nowhere."""
+        return topic if isinstance(topic, str) and topic in self.settings.topics else ""
 
     async def own_conversation(self, reader: Record, conversation_id: int) -> Record:
         conversation = await self.store.get_conversation(conversation_id)

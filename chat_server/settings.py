@@ -83,6 +83,7 @@ class ChatSettings:
     default_group: str = _default("chat.default_group")
     groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # chat.groups
     routes: tuple[Mapping[str, str], ...] = ()  # chat.routes
+    topics: tuple[str, ...] = ()  # the ids of chat.topics: what a reader may pick
     data_dir: Path = Path(_default("chat.data_dir"))
     allowed_origins: tuple[str, ...] = _default("chat.allowed_origins")
     identity_required: bool = _default("chat.identity_required")
@@ -136,7 +137,9 @@ class ChatSettings:
             reply_minutes=chat["reply_minutes"],
             default_group=chat["default_group"],
             groups=chat["groups"],
-            routes=_checked_routes(chat["routes"], chat["groups"], chat["default_group"]),
+            routes=_checked_routes(chat["routes"], chat["groups"], chat["default_group"],
+                                   tuple(t["id"] for t in chat["topics"])),
+            topics=tuple(t["id"] for t in chat["topics"]),
             data_dir=data_dir,
             allowed_origins=tuple(chat["allowed_origins"]),
             identity_required=chat["identity_required"],
@@ -154,13 +157,18 @@ class ChatSettings:
 
 
 def _checked_routes(routes: tuple[Mapping[str, str], ...], groups: Mapping[str, Any],
-                    default_group: str) -> tuple[Mapping[str, str], ...]:
+                    default_group: str, topics: tuple[str, ...]
+                    ) -> tuple[Mapping[str, str], ...]:
     known = set(groups) | {default_group}
     for index, rule in enumerate(routes):
         if rule["group"] not in known:
             raise ConfigError([Problem("config.yml", 0, (
                 f"chat.routes: rule {index + 1} sends to group {rule['group']!r}, which is "
                 f"not in chat.groups (known: {', '.join(sorted(known))})"))])
+        if "topic" in rule and rule["topic"] not in topics:
+            raise ConfigError([Problem("config.yml", 0, (
+                f"chat.routes: rule {index + 1} names topic {rule['topic']!r}, which is not "
+                "in chat.topics"))])
     return routes
 
 

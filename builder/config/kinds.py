@@ -229,6 +229,23 @@ def _routes(value: Any) -> tuple[dict[str, str], ...]:
     return tuple(routes)
 
 
+def _topics(value: Any) -> tuple[dict[str, Any], ...]:
+    """What a reader may say their question is about: [{id, title}], offered by the widget."""
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of {{id, title}}, got {_describe(value)}")
+    topics, seen = [], set()
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or set(item) != {"id", "title"}:
+            raise Invalid(f"topic {index + 1}: expected {{id: ..., title: ...}}")
+        topic_id = _string(item["id"])
+        if not _KEY.match(topic_id) or topic_id in seen:
+            raise Invalid(f"topic {index + 1}: id {topic_id!r} must be unique lowercase letters, "
+                          "digits, '-' and '_'")
+        seen.add(topic_id)
+        topics.append({"id": topic_id, "title": _localized(item["title"])})
+    return tuple(topics)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -258,6 +275,7 @@ DATES = Kind("list of 'MM-DD' or 'YYYY-MM-DD'", _dates)
 WEEKDAYS = Kind("list of 1..7 (Monday = 1)", _weekdays)
 GROUPS = Kind("mapping name → {title, capacity, auto_assign}", _groups)
 ROUTES = Kind("list of {group, lang, collection, path, topic}", _routes)
+TOPICS = Kind("list of {id, title}", _topics)
 
 
 def integer(minimum: int, maximum: int) -> Kind:

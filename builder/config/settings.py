@@ -25,6 +25,7 @@ from builder.config.kinds import (
     STRINGS,
     TIME,
     TIMEZONE,
+    TOPICS,
     URL,
     WEEKDAYS,
     Setting,
@@ -100,6 +101,10 @@ SETTINGS: tuple[Setting, ...] = (
             "conversations round-robin gives one operator, default 5), auto_assign (true: "
             "new conversations go round-robin to the group's online operators; false: they "
             "wait in the group's queue). Operators join groups with add-operator --groups."),
+    Setting("chat.topics", TOPICS, (),
+            "What the widget asks a reader their question is about before the first message "
+            "(id, title as text or {lang: text}); chat.routes can send each topic to a group. "
+            "Empty: the widget asks nothing."),
     Setting("chat.routes", ROUTES, (),
             "Which group a new conversation goes to, first matching rule wins: {group, lang, "
             "collection (the article's), path (a prefix of the page's path), topic (what the "

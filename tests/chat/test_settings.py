@@ -34,3 +34,23 @@ def test_the_readme_and_the_help_name_exactly_the_listed_variables() -> None:
     shown = subprocess.run([sys.executable, "-m", "chat_server", "--help"], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout
     assert set(re.findall(r"CHAT_[A-Z_]+", shown)) == listed
+
+
+def test_topics_and_the_routes_that_name_them(tmp_path: Path) -> None:
+    import pytest
+
+    from builder.errors import ConfigError
+
+    topics = ("  topics:\n    - {id: invoice, title: {ru: Счета, en: Invoices}}\n"
+              "    - {id: bug, title: Ошибка}\n")
+    groups = "  groups:\n    billing: {title: Счета}\n"
+    good = write_config(tmp_path, 8000, topics + groups
+                        + "  routes:\n    - {group: billing, topic: invoice}\n")
+    settings = ChatSettings.from_config(load_config(good), env={"CHAT_SECRET_KEY": "k"})
+    assert settings.topics == ("invoice", "bug")
+    assert settings.routes == ({"group": "billing", "topic": "invoice"},)
+    bad = write_config(tmp_path, 8000, topics + groups
+                       + "  routes:\n    - {group: billing, topic: refunds}\n")
+    with pytest.raises(ConfigError) as info:
+        ChatSettings.from_config(load_config(bad), env={"CHAT_SECRET_KEY": "k"})
+    assert "topic 'refunds'" in str(info.value.problems[0])

@@ -36,7 +36,7 @@ ROUTES = (
 @pytest.fixture
 async def chat(store: Store, tmp_path: Path) -> AsyncIterator[Chat]:
     settings = replace(make_settings(tmp_path), groups=GROUPS, routes=ROUTES,
-                       default_group="support")
+                       default_group="support", topics=("invoice", "bug"))
     yield Chat(settings, store, MemoryBroker(), Mailer("", ""), Articles.load(None))
 
 
@@ -90,6 +90,8 @@ async def test_a_conversation_goes_to_the_group_its_page_names(chat: Chat) -> No
     assert paid["group_name"] == "billing" and paid["assignee_id"] is None  # billing waits
     picked = await ask(chat, "r2", "Нужен акт", topic="invoice", lang="ru")
     assert picked["group_name"] == "billing"
+    made_up = await ask(chat, "r3", "Взлом", topic="<script>", lang="ru")
+    assert made_up["group_name"] == "support", "a topic not in chat.topics routes nowhere"
 
 
 async def test_round_robin_respects_capacity_and_the_queue_moves(chat: Chat) -> None:

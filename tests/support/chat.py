@@ -256,12 +256,14 @@ class Inbox:
         return "250 OK"
 
 
-def make_site(root: Path, port: int) -> Path:
+def make_site(root: Path, port: int, chat_extra: str = "") -> Path:
+    """A one-article site whose pages carry the widget of a sidecar on `port`; `chat_extra`
+    is more of config.yml's chat section (indented by two spaces)."""
     (root / "content" / "ru" / "nds").mkdir(parents=True)
     (root / "config.yml").write_text(
         "site:\n  title: Справка\nlanguages: [ru]\n"
         "authors:\n  anna:\n    name: Анна\n    email: anna@example.com\n"
-        f"chat:\n  url: http://127.0.0.1:{port}\n", encoding="utf-8")
+        f"chat:\n  url: http://127.0.0.1:{port}\n" + chat_extra, encoding="utf-8")
     (root / "content" / "ru" / "nds" / "_index.md").write_text(
         "---\ntitle: НДС\n---\n", encoding="utf-8")
     (root / "content" / "ru" / "nds" / "deklaraciya.md").write_text(

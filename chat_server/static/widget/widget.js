@@ -130,6 +130,8 @@
       if (!body) return;
       var frame = { type: "message", client_id: kit.clientId(), body: body.slice(0, 4000),
                     conversation_id: chat.conversation, context: context() };
+      var topic = chat.parts.topic;
+      if (topic && !frame.conversation_id && topic.value) frame.topic = topic.value;
       if (chat.pendingArticle) {
         frame.article = chat.pendingArticle;
         frame.conversation_id = null; // a question about an article is its own conversation
@@ -222,6 +224,20 @@
       file.setAttribute("aria-label", t("attach"));
       file.addEventListener("change", function () { if (file.files[0]) chat.upload(file.files[0]); file.value = ""; });
       attach.appendChild(file);
+      var topic = null;
+      if (cfg.topics && cfg.topics.length) {
+        topic = el("select", "hc-chat-topic");
+        topic.setAttribute("aria-label", t("topic"));
+        var none = el("option", "", t("topic"));
+        none.value = "";
+        topic.appendChild(none);
+        cfg.topics.forEach(function (item) {
+          var option = el("option", "", item.title);
+          option.value = item.id;
+          topic.appendChild(option);
+        });
+        form.appendChild(topic);
+      }
       form.appendChild(attach);
       var sendButton = el("button", "hc-chat-send", t("send"));
       sendButton.type = "submit";
@@ -236,7 +252,8 @@
       panel.addEventListener("keydown", function (e) { if (e.key === "Escape") chat.close(); });
       document.body.appendChild(panel);
       chat.panel = panel;
-      Object.assign(chat.parts, { status: status, log: log, typing: typing, input: input, prompt: prompt });
+      Object.assign(chat.parts, { status: status, log: log, typing: typing, input: input, prompt: prompt,
+                                  topic: topic });
     },
     buildEmailForm: function () {
       var box = el("div", "hc-chat-email");
@@ -345,6 +362,8 @@
     },
     status: function () {
       if (!chat.parts.status) return;
+      // The topic is asked once, before a conversation exists (config.yml chat.topics).
+      if (chat.parts.topic) chat.parts.topic.hidden = !!chat.conversation;
       var a = chat.availability;
       var text;
       if (!chat.ready) text = t("connecting");
