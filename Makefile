@@ -58,7 +58,7 @@ lint: install lint-js
 lint-js: $(NODE_STAMP)
 	npx --no-install eslint .
 
-# The operator page's vendored libraries, copied as published from the versions package.json
+# The operator page's and the widget's vendored libraries, copied as published from the versions package.json
 # pins (a test holds the copies to node_modules): no build step, the files are served as they are.
 OPERATOR_VENDOR := chat_server/static/operator/vendor
 vendor: $(NODE_STAMP)
@@ -67,6 +67,8 @@ vendor: $(NODE_STAMP)
 	cp node_modules/preact/LICENSE $(OPERATOR_VENDOR)/LICENSE.preact
 	cp node_modules/htm/dist/htm.mjs $(OPERATOR_VENDOR)/htm.mjs
 	cp node_modules/htm/LICENSE $(OPERATOR_VENDOR)/LICENSE.htm
+	cp node_modules/linkifyjs/dist/linkify.min.js chat_server/static/widget/vendor/linkify.min.js
+	cp node_modules/linkifyjs/LICENSE chat_server/static/widget/vendor/LICENSE.linkify
 
 docs: install
 	$(BIN)/python build.py config-reference > docs/configuration.md

@@ -1,5 +1,6 @@
 """A reader says what the question is about (config.yml chat.topics) before the first message,
-in the widget, and the conversation lands in the group chat.routes names for that topic."""
+in the widget, and the conversation lands in the group chat.routes names for that topic. Links
+either side writes are links on both sides: http, https and mailto, and nothing else."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ CHAT = ("  topics:\n    - {id: invoice, title: Счета и оплата}\n"
         "  routes:\n    - {group: billing, topic: invoice}\n")
 
 
-async def test_the_topic_a_reader_picks_chooses_the_group(tmp_path: Path) -> None:
+async def test_the_topic_a_reader_picks_chooses_the_group_and_links_work(
+        tmp_path: Path) -> None:
     executable = chromium_executable()
     require(executable is not None, "Debian's chromium is not installed")
     port = free_port()
@@ -47,7 +49,9 @@ async def test_the_topic_a_reader_picks_chooses_the_group(tmp_path: Path) -> Non
             await expect(topic.locator("option")).to_have_text(
                 ["Тема вопроса", "Счета и оплата", "Что-то не работает"])
             await topic.select_option(label="Счета и оплата")
-            await reader.fill(".hc-chat-compose textarea", "Не пришёл счёт за декабрь")
+            await reader.fill(".hc-chat-compose textarea",
+                              "Не пришёл счёт за декабрь, см. https://example.com/schet?id=7 "
+                              "и javascript:alert(1)")
             await reader.click(".hc-chat-send")
             await reader.wait_for_selector(".hc-chat-mine .hc-chat-mark:text('✓')")
             await expect(topic).to_be_hidden()  # asked once, before the conversation
@@ -58,6 +62,19 @@ async def test_the_topic_a_reader_picks_chooses_the_group(tmp_path: Path) -> Non
             await operator.click("#login-form button[type=submit]")
             row = operator.locator(".conversation-item", has_text="Не пришёл счёт")
             await expect(row.locator(".group")).to_have_text("Бухгалтерия")
+            await row.locator("button").click()
+            link = operator.locator("#messages .message-body a")
+            await expect(link).to_have_count(1)  # javascript: stays text
+            await expect(link).to_have_attribute("href", "https://example.com/schet?id=7")
+            await expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+            await operator.fill("#composer-text", "Напишите на help@example.com или "
+                                "откройте https://help.example.com/ru/oplata/")
+            await operator.click("#send")
+            answer = reader.locator(".hc-chat-theirs .hc-chat-body a")
+            await expect(answer).to_have_count(2)
+            await expect(answer.first).to_have_attribute("href", "mailto:help@example.com")
+            await expect(answer.last).to_have_attribute("href",
+                                                        "https://help.example.com/ru/oplata/")
         finally:
             await browser.close()
             await asyncio.to_thread(server.stop)

@@ -1,5 +1,5 @@
-"""The operator page's vendored libraries are the npm releases package.json pins, unchanged
-(`make vendor` copies them), each beside its licence."""
+"""The operator page's and the widget's vendored libraries are the npm releases package.json
+pins, unchanged (`make vendor` copies them), each beside its licence."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import pytest
 from support.env import require
 
 ROOT = Path(__file__).resolve().parents[2]
-VENDOR = ROOT / "chat_server" / "static" / "operator" / "vendor"
+STATIC = ROOT / "chat_server" / "static"
 COPIES = {
-    "preact.mjs": "preact/dist/preact.mjs",
-    "preact-hooks.mjs": "preact/hooks/dist/hooks.mjs",
-    "LICENSE.preact": "preact/LICENSE",
-    "htm.mjs": "htm/dist/htm.mjs",
-    "LICENSE.htm": "htm/LICENSE",
+    "operator/vendor/preact.mjs": "preact/dist/preact.mjs",
+    "operator/vendor/preact-hooks.mjs": "preact/hooks/dist/hooks.mjs",
+    "operator/vendor/LICENSE.preact": "preact/LICENSE",
+    "operator/vendor/htm.mjs": "htm/dist/htm.mjs",
+    "operator/vendor/LICENSE.htm": "htm/LICENSE",
+    "widget/vendor/linkify.min.js": "linkifyjs/dist/linkify.min.js",
+    "widget/vendor/LICENSE.linkify": "linkifyjs/LICENSE",
 }
 
 
@@ -28,8 +30,10 @@ def test_the_vendored_file_is_the_pinned_release(name: str) -> None:
     installed = json.loads((ROOT / "node_modules" / package / "package.json").read_text())
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"][package]
     assert installed["version"] == pinned
-    assert (VENDOR / name).read_bytes() == source.read_bytes(), f"run make vendor ({name})"
+    assert (STATIC / name).read_bytes() == source.read_bytes(), f"run make vendor ({name})"
 
 
 def test_nothing_else_is_vendored() -> None:
-    assert {p.name for p in VENDOR.iterdir()} == set(COPIES)
+    vendored = {str(p.relative_to(STATIC)) for folder in ("operator", "widget")
+                for p in (STATIC / folder / "vendor").iterdir()}
+    assert vendored == set(COPIES)

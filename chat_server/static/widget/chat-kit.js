@@ -84,6 +84,38 @@
     return typed;
   }
 
+  // Links in what people wrote: linkify.js (vendor/linkify.min.js, loaded before this file)
+  // finds them; only http, https and mailto become links, and everything else stays text.
+  // Without linkify.js (a page built before it was added) the text is just text.
+  var LINK_SCHEMES = /^(https?:|mailto:)/i;
+  function linkParts(text) {
+    text = String(text);
+    var found = window.linkify ? window.linkify.find(text) : [];
+    var parts = [], at = 0;
+    found.forEach(function (link) {
+      if (!LINK_SCHEMES.test(link.href) || link.start < at) return;
+      if (link.start > at) parts.push(text.slice(at, link.start));
+      parts.push({ text: link.value, href: link.href });
+      at = link.end;
+    });
+    if (at < text.length) parts.push(text.slice(at));
+    return parts;
+  }
+
+  // The same as DOM nodes, for pages without a UI library (the widget).
+  function linkedText(text) {
+    var fragment = document.createDocumentFragment();
+    linkParts(text).forEach(function (part) {
+      if (typeof part === "string") { fragment.appendChild(document.createTextNode(part)); return; }
+      var link = el("a", "", part.text);
+      link.href = part.href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+      fragment.appendChild(link);
+    });
+    return fragment;
+  }
+
   // localStorage under a prefix, as JSON unless told otherwise (TEXT: the string itself).
   // Private modes and full quotas throw; then nothing is remembered and nothing breaks.
   var JSON_VALUES = { parse: JSON.parse, stringify: JSON.stringify };
@@ -104,7 +136,8 @@
   }
 
   window.HelpCenterChatKit = {
-    el: el, attachmentNode: attachmentNode, clientId: clientId, backoff: backoff,
+    el: el, attachmentNode: attachmentNode, linkParts: linkParts, linkedText: linkedText,
+    clientId: clientId, backoff: backoff,
     typingThrottle: typingThrottle, storage: storage, TEXT: TEXT
   };
 })();

@@ -328,7 +328,11 @@
         item = el("li", "hc-chat-msg hc-chat-" + (m.author_kind === "reader" ? "mine" : "theirs"));
         if (m.author_kind === "operator" && m.author_name) item.appendChild(el("span", "hc-chat-author", m.author_name));
         if (m.attachment) item.appendChild(kit.attachmentNode(m.attachment, { className: "hc-chat-file", prefix: base, lazy: true }));
-        else item.appendChild(el("span", "hc-chat-body", m.body));
+        else {
+          var body = el("span", "hc-chat-body");
+          body.appendChild(kit.linkedText(m.body));
+          item.appendChild(body);
+        }
         var mark = el("span", "hc-chat-mark");
         item.appendChild(mark);
         chat.parts.log.appendChild(item);

@@ -70,8 +70,15 @@ function Message({ m, lang, readId }) {
       <time>${m.pending ? say(lang, "sending") : clock(lang, m.created_at)}</time>
       ${read && html`<span class="read">✓✓ ${say(lang, "read")}</span>`}
     </div>
-    ${m.attachment ? html`<${Attachment} attachment=${m.attachment} />` : html`<div class="message-body">${m.body}</div>`}
+    ${m.attachment ? html`<${Attachment} attachment=${m.attachment} />` : html`<div class="message-body">${linked(m.body)}</div>`}
   </li>`;
+}
+
+// http, https and mailto links in what people wrote (chat-kit.js, with linkify.js); the rest
+// stays text.
+function linked(text) {
+  return kit.linkParts(text).map((part) => (typeof part === "string" ? part
+    : html`<a href=${part.href} target="_blank" rel="noopener noreferrer nofollow">${part.text}</a>`));
 }
 
 // chat-kit.js makes a file's node (shared with the widget); it is put in once per message.
