@@ -361,3 +361,38 @@ async def test_a_closed_tab_is_offline_for_colleagues(desk: Desk) -> None:
     await expect(boris_row).to_contain_text("отошёл")
     await boris.context.close()  # the tab (and the browser) goes
     await expect(boris_row).to_contain_text("не в сети", timeout=10_000)
+
+
+KEEP_SOCKETS = """(() => {
+  const Native = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = function (url, protocols) {
+    const ws = new Native(url, protocols);
+    window.__sockets.push(ws);
+    return ws;
+  };
+})();"""
+
+
+async def test_a_dropped_socket_comes_back_still_away(desk: Desk) -> None:
+    """A network blip is not coming to work: an operator who said away stays away."""
+    boris = await desk.operator("boris@example.com")
+    context = await desk.browser.new_context(locale="ru-RU")
+    await context.add_init_script(KEEP_SOCKETS)
+    anna = await context.new_page()
+    await anna.goto(desk.server.http + "/operator/")
+    await anna.fill("#login-email", "anna@example.com")
+    await anna.fill("#login-password", PASSWORD)
+    await anna.click("#login-form button[type=submit]")
+    await expect(anna.locator("#connection")).to_have_text("На связи", timeout=10_000)
+    anna_row = boris.locator("#team li", has_text="Анна")
+    await expect(anna_row).to_contain_text("в сети")
+    await anna.select_option("#presence", "away")
+    await expect(anna_row).to_contain_text("отошёл")
+    await anna.evaluate("() => window.__sockets[window.__sockets.length - 1].close()")
+    await expect(anna.locator("#connection")).to_have_text("Переподключаемся…")
+    await expect(anna.locator("#connection")).to_have_text("На связи", timeout=10_000)
+    await expect(anna.locator("#presence")).to_have_value("away")
+    await expect(anna_row).to_contain_text("отошёл")
+    await anna.wait_for_timeout(2500)  # past a presence look: still away, not online
+    await expect(anna_row).to_contain_text("отошёл")
