@@ -68,17 +68,20 @@ async def operator_socket(websocket: WebSocket) -> None:
 async def _serve(connection: Connection, session: OperatorSession,
                  subscriber: Subscriber) -> None:
     chat, operator_id = session.chat, session.operator["id"]
-    operator = await chat.store.get_operator(operator_id) or session.operator
     operators = await chat.store.list_operators()
+    # Fresh (opening the page may just have made them online), from the list just read.
+    operator = next((o for o in operators if o["id"] == operator_id), session.operator)
     connected = await chat.presence.connected()
+    states = {o["id"]: presence.state_of(o, connected) for o in operators}
     await connection.send(frame(
         "welcome", operator=operator_view(operator),
-        operators=[{**operator_view(o), "presence": presence.state_of(o, connected)}
+        operators=[{**operator_view(o), "presence": states[o["id"]]}
                    for o in operators if not o["disabled"]],
         counts=await chat.store.inbox_counts(operator_id),
         groups=_groups(chat.settings),
         viewing=await chat.store.viewers(now_ms()),
-        availability=await chat.presence.availability()))
+        availability=await chat.presence.availability(
+            online=sum(state == "online" for state in states.values()))))
     heartbeat = asyncio.create_task(session.heartbeat())
     try:
         await connection.run(OPERATOR_IN, session.handle, subscriber, session.translate)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -25,6 +24,7 @@ from chat_server.broker import Broker
 from chat_server.hours import BusinessHours
 from chat_server.settings import ChatSettings
 from chat_server.store import Record, Store
+from chat_server.store.rows import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +48,20 @@ class Presence:
 
     async def connected(self) -> set[int]:
         """Operators with a page open somewhere (an unexpired lease)."""
-        return await self.store.operators_with_sockets(_now_ms())
+        return await self.store.operators_with_sockets(now_ms())
 
     async def online_operators(self) -> list[Record]:
         connected = await self.connected()
         return [op for op in await self.store.list_operators()
                 if state_of(op, connected) == "online"]
 
-    async def states(self) -> dict[int, str]:
-        """Every operator's presence as colleagues see it: online, away or offline."""
-        connected = await self.connected()
-        return {op["id"]: state_of(op, connected) for op in await self.store.list_operators()}
-
-    async def availability(self, now: datetime | None = None) -> Record:
+    async def availability(self, now: datetime | None = None, online: int | None = None
+                           ) -> Record:
+        """What the widget shows; `online` when the caller has just counted them."""
         now = now or datetime.now(UTC)
         within = self.hours.is_open(now)
-        online = len(await self.online_operators())
+        if online is None:
+            online = len(await self.online_operators())
         back = self.hours.next_open(now)
         return {
             "live": within and online > 0,
@@ -92,7 +90,7 @@ class Presence:
         return True
 
     async def renew(self, socket_id: str, session_hash: str) -> bool:
-        now = _now_ms()
+        now = now_ms()
         return await self.store.renew_socket(socket_id, session_hash, now + LEASE_MS, now)
 
     async def closed(self, socket_id: str) -> None:
@@ -121,7 +119,8 @@ class Presence:
                                               events.presence(operator_id, state))
             self._states = states
             # Computed once here and carried in the event, not once per open widget.
-            available = await self.availability()
+            online = sum(state == "online" for state in states.values())
+            available = await self.availability(online=online)
             if available != self._available:
                 self._available = available
                 await self.broker.publish(events.READERS, events.availability(available))
@@ -146,6 +145,3 @@ def state_of(operator: Record, connected: set[int]) -> str:
         return "offline"
     return "online" if operator["status"] == "online" else "away"
 
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -16,6 +16,7 @@ from support.chat import (
     PASSWORD,
     ServerThread,
     add_operator_sync,
+    frames_within,
     make_settings,
     open_reader,
     recv,
@@ -271,17 +272,6 @@ async def test_a_transfer_tells_the_receiver_and_not_the_reader(desk: Desk,
     assert not moves, "no internal move reaches the reader"
     await reader.close()
 
-
-async def frames_within(ws: Any, seconds: float) -> list[dict[str, Any]]:
-    """Every frame the socket gets in the next `seconds`."""
-    got = []
-    deadline = asyncio.get_running_loop().time() + seconds
-    while (left := deadline - asyncio.get_running_loop().time()) > 0:
-        try:
-            got.append(await recv(ws, None, timeout=left))
-        except TimeoutError:
-            break
-    return got
 
 
 @pytest.mark.round_robin

@@ -12,16 +12,14 @@ from pathlib import Path
 
 import httpx
 from support.chat import (
-    PASSWORD,
     Operator,
     ServerThread,
-    free_port,
+    frames_within,
+    login_cookie,
     open_reader,
     recv,
     send,
-    start_subprocess,
-    stop_subprocess,
-    write_config,
+    two_sidecars,
 )
 from websockets.asyncio.client import connect
 
@@ -103,17 +101,9 @@ async def test_away_and_logout_are_heard_at_once(server: ServerThread) -> None:
 async def test_a_killed_process_operators_fade(tmp_path: Path, shared: dict[str, str]) -> None:
     """Anna's page is on process A; a reader's widget on B. A dies without a word: B notices
     from the store within the timeout and tells the reader."""
-    port_a, port_b = free_port(), free_port()
-    config = write_config(tmp_path, port_a)
-    a = await asyncio.to_thread(start_subprocess, config, port_a, shared)
-    b = await asyncio.to_thread(start_subprocess, config, port_b, shared)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as client:
-            login = await client.post("/api/operator/login",
-                                      json={"email": "anna@example.com", "password": PASSWORD})
-            cookie = f"chat_session={login.cookies['chat_session']}"
+    async with two_sidecars(tmp_path, shared) as [(a, port_a), (_, port_b)]:
         operator = await connect(f"ws://127.0.0.1:{port_a}/ws/operator",
-                                 additional_headers={"Cookie": cookie})
+                                 additional_headers=await login_cookie(port_a))
         await recv(operator, "welcome")
         reader = await connect(f"ws://127.0.0.1:{port_b}/ws/reader")
         await send(reader, "hello")
@@ -124,9 +114,6 @@ async def test_a_killed_process_operators_fade(tmp_path: Path, shared: dict[str,
         await live_becomes(reader, False, timeout=LEASE_MS / 1000 + 8)
         assert time.monotonic() - started < LEASE_MS / 1000 + 5
         await reader.close()
-    finally:
-        for process in (a, b):
-            await asyncio.to_thread(stop_subprocess, process)
 
 
 async def test_opening_the_page_is_online_and_away_holds_while_a_page_is_open(
@@ -169,15 +156,8 @@ async def test_a_tab_closing_in_one_process_leaves_her_online_in_another(
         tmp_path: Path, shared: dict[str, str]) -> None:
     """Anna has the page open on process A and on process B; closing A's tab must not tell
     B's readers that nobody is there, not even for a moment."""
-    port_a, port_b = free_port(), free_port()
-    config = write_config(tmp_path, port_a)
-    a = await asyncio.to_thread(start_subprocess, config, port_a, shared)
-    b = await asyncio.to_thread(start_subprocess, config, port_b, shared)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_a}") as client:
-            login = await client.post("/api/operator/login",
-                                      json={"email": "anna@example.com", "password": PASSWORD})
-            cookie = {"Cookie": f"chat_session={login.cookies['chat_session']}"}
+    async with two_sidecars(tmp_path, shared) as [(_, port_a), (_, port_b)]:
+        cookie = await login_cookie(port_a)
         on_a = await connect(f"ws://127.0.0.1:{port_a}/ws/operator", additional_headers=cookie)
         await recv(on_a, "welcome")
         on_b = await connect(f"ws://127.0.0.1:{port_b}/ws/operator", additional_headers=cookie)
@@ -186,7 +166,7 @@ async def test_a_tab_closing_in_one_process_leaves_her_online_in_another(
         await send(reader, "hello")
         assert (await recv(reader, "welcome"))["availability"]["live"] is True
         await on_a.close()
-        heard = await frames_for(reader, "availability", seconds=5)
+        heard = await frames_within(reader, 5, "availability")
         assert all(frame["live"] for frame in heard), heard
         for port in (port_a, port_b):
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
@@ -196,18 +176,3 @@ async def test_a_tab_closing_in_one_process_leaves_her_online_in_another(
         await live_becomes(reader, False, timeout=LEASE_MS / 1000)
         assert time.monotonic() - started < 3, "her last tab closing is offline at once"
         await reader.close()
-    finally:
-        for process in (a, b):
-            await asyncio.to_thread(stop_subprocess, process)
-
-
-async def frames_for(ws: object, want: str, seconds: float) -> list[dict[str, object]]:
-    """Every `want` frame the socket hears in the next `seconds`."""
-    heard: list[dict[str, object]] = []
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            heard.append(await recv(ws, want, left))  # type: ignore[arg-type]
-        except TimeoutError:
-            break
-    return heard

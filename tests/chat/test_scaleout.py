@@ -7,32 +7,14 @@ import asyncio
 import signal
 from pathlib import Path
 
-import httpx
-from support.chat import (
-    PASSWORD,
-    free_port,
-    recv,
-    send,
-    start_subprocess,
-    stop_subprocess,
-    write_config,
-)
+from support.chat import login_cookie, recv, send, two_sidecars
 from websockets.asyncio.client import connect
 
 
 async def test_two_processes_one_conversation(tmp_path: Path, shared: dict[str, str]) -> None:
-    port_a, port_b = free_port(), free_port()
-    config = write_config(tmp_path, port_a)
-    a = await asyncio.to_thread(start_subprocess, config, port_a, shared)
-    b = await asyncio.to_thread(start_subprocess, config, port_b, shared)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port_b}") as client:
-            login = await client.post("/api/operator/login",
-                                      json={"email": "anna@example.com", "password": PASSWORD})
-            assert login.status_code == 200
-            cookie = f"chat_session={client.cookies['chat_session']}"
+    async with two_sidecars(tmp_path, shared) as [(a, port_a), (_, port_b)]:
         operator = await connect(f"ws://127.0.0.1:{port_b}/ws/operator",
-                                 additional_headers={"Cookie": cookie})
+                                 additional_headers=await login_cookie(port_b))
         await recv(operator, "welcome")
         reader = await connect(f"ws://127.0.0.1:{port_a}/ws/reader")
         await send(reader, "hello")
@@ -65,6 +47,3 @@ async def test_two_processes_one_conversation(tmp_path: Path, shared: dict[str, 
         for client_id, message_id in acked.items():
             assert stored.get(client_id) == message_id, f"acknowledged {client_id} lost"
         await operator.close()
-    finally:
-        for process in (a, b):
-            await asyncio.to_thread(stop_subprocess, process)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -143,6 +144,19 @@ async def open_reader(server_ws: str, **hello: Any) -> tuple[ClientConnection, d
     return ws, await recv(ws, "welcome")
 
 
+async def frames_within(ws: ClientConnection, seconds: float, want: str | None = None
+                        ) -> list[dict[str, Any]]:
+    """Every frame (of type `want`) the socket gets in the next `seconds`."""
+    got = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            got.append(await recv(ws, want, left))
+        except TimeoutError:
+            break
+    return got
+
+
 async def send(ws: ClientConnection, type_: str, **fields: Any) -> None:
     await ws.send(json.dumps({"type": type_, **fields}))
 
@@ -180,6 +194,32 @@ def start_subprocess(config: Path, port: int, env: dict[str, str] | None = None
             time.sleep(0.05)
     process.kill()
     raise RuntimeError("the sidecar did not start")
+
+
+@contextlib.asynccontextmanager
+async def two_sidecars(folder: Path, env: dict[str, str]
+                       ) -> AsyncIterator[list[tuple[subprocess.Popen[bytes], int]]]:
+    """Two `python -m chat_server serve` processes on one config and `env` (the shared
+    PostgreSQL + Redis), as (process, port); both stopped afterwards."""
+    ports = [free_port(), free_port()]
+    config = write_config(folder, ports[0])
+    started: list[tuple[subprocess.Popen[bytes], int]] = []
+    try:
+        for port in ports:
+            started.append((await asyncio.to_thread(start_subprocess, config, port, env), port))
+        yield started
+    finally:
+        for process, _ in started:
+            await asyncio.to_thread(stop_subprocess, process)
+
+
+async def login_cookie(port: int, email: str = "anna@example.com") -> dict[str, str]:
+    """The Cookie header of a fresh operator login on the sidecar at `port`."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        login = await client.post("/api/operator/login",
+                                  json={"email": email, "password": PASSWORD})
+        assert login.status_code == 200, login.text
+        return {"Cookie": f"chat_session={login.cookies['chat_session']}"}
 
 
 class Operator:
