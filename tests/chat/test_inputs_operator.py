@@ -142,3 +142,34 @@ def test_parse_refuses_ids_out_of_range(schema: dict, frame: dict) -> None:
 def test_parse_accepts_the_largest_id() -> None:
     frame = {"type": "read", "conversation_id": MAX_ID, "message_id": 0}
     assert parse(json.dumps(frame), OPERATOR_IN)["conversation_id"] == MAX_ID
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "transfer", "conversation_id": 1},  # to nobody
+    {"type": "transfer", "conversation_id": 1, "group": "x" * 65},
+    {"type": "transfer", "conversation_id": 1, "operator_id": 1, "note": "n" * 4001},
+    {"type": "snooze", "conversation_id": 1, "minutes": 0},
+    {"type": "snooze", "conversation_id": 1, "minutes": MAX_ID},
+    {"type": "snooze", "conversation_id": 1, "minutes": "soon"},
+    {"type": "viewing", "conversation_id": "<script>"},
+])
+async def test_teamwork_frames_out_of_shape_close_the_socket(anna: Operator,
+                                                             frame: dict[str, Any]) -> None:
+    ws = await anna.socket()
+    await recv(ws, "welcome")
+    await ws.send(json.dumps(frame))
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await recv(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == Close.MALFORMED
+
+
+async def test_teamwork_on_a_missing_conversation_is_not_found(anna: Operator) -> None:
+    ws = await anna.socket()
+    await recv(ws, "welcome")
+    for frame in ({"type": "transfer", "conversation_id": 999, "group": "support"},
+                  {"type": "snooze", "conversation_id": 999, "minutes": 60},
+                  {"type": "viewing", "conversation_id": 999}):
+        await ws.send(json.dumps(frame))
+        assert (await recv(ws, "error"))["code"] == "not_found"
+    await ws.close()
