@@ -95,6 +95,17 @@ def _operator_sockets(conn: Connection) -> None:
     schema.operator_sockets.create(conn, checkfirst=True)
 
 
+def _customers(conn: Connection) -> None:
+    """Roles, tags, customer notes, reminders, API tokens and personal saved replies.
+    Before roles every operator could do everything: existing operators keep that."""
+    if "role" not in {c["name"] for c in inspect(conn).get_columns("chat_operators")}:
+        _add_column(conn, "chat_operators", "role", "VARCHAR(16) NOT NULL DEFAULT 'agent'")
+        conn.exec_driver_sql("UPDATE chat_operators SET role = 'admin'")
+    for table in (schema.tags, schema.conversation_tags, schema.customer_notes,
+                  schema.reminders, schema.api_tokens, schema.personal_replies):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -104,6 +115,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (6, "visitor becomes reader", _reader_names),
     (7, "teamwork: round-robin, snoozing, actions", _teamwork),
     (8, "operator socket leases", _operator_sockets),
+    (9, "roles, tags, customers, reminders, API tokens, personal replies", _customers),
 )
 
 LATEST = MIGRATIONS[-1][0]

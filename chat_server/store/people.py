@@ -21,12 +21,13 @@ T = TypeVar("T")
 class PeopleQueries(Queries):
     # --- operators -----------------------------------------------------------------------
     async def add_operator(
-        self, email: str, name: str, password_hash: str, groups: tuple[str, ...] = ()
+        self, email: str, name: str, password_hash: str, groups: tuple[str, ...] = (),
+        role: str = "agent",
     ) -> Record:
         query = operators.insert().values(
             email=email.strip().lower(), name=name, password_hash=password_hash,
             groups=",".join(groups), status="away", seen_at=0, disabled=False,
-            created_at=now_ms())
+            created_at=now_ms(), role=role)
         try:
             new_id = await self._transaction(
                 lambda conn: inserted_id(conn.execute(query)))

@@ -53,6 +53,8 @@ operators = Table(
     # When round-robin last gave this operator a conversation (migration 7): the next one
     # goes to whoever waited longest.
     Column("last_assigned_at", BigInteger, nullable=False, default=0),
+    # agent | admin (migration 9): only admins manage operators, groups, shared tags, tokens.
+    Column("role", String(16), nullable=False, default="agent"),
 )
 
 readers = Table(
@@ -200,4 +202,89 @@ operator_sockets = Table(
     Column("viewing", Integer),  # the conversation the page shows ("Anna is viewing")
     Index("ix_chat_operator_sockets_expires", "expires_at"),
     Index("ix_chat_operator_sockets_session", "session_hash"),
+)
+
+
+# Issue 10's customer work (migration 9). Tags an admin adds in the page (config.yml's
+# chat.tags are not stored: they come from the configuration each start).
+tags = Table(
+    "chat_tags",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("colour", String(7), nullable=False, default=""),
+    Column("description", String(200), nullable=False, default=""),
+    Column("created_by", Integer, ForeignKey("chat_operators.id")),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+conversation_tags = Table(
+    "chat_conversation_tags",
+    metadata,
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Column("added_by", Integer, ForeignKey("chat_operators.id")),  # NULL: an automatic tag
+    Column("added_at", BigInteger, nullable=False),
+    Index("ix_chat_conversation_tags_tag", "tag", "conversation_id"),
+)
+
+# Lasting notes about a customer: they outlive every conversation.
+customer_notes = Table(
+    "chat_customer_notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reader_id", String(40), ForeignKey("chat_readers.id"), nullable=False),
+    Column("author_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_chat_customer_notes_reader", "reader_id"),
+)
+
+# A next-contact date with a note and an owner, on a customer and maybe one conversation.
+reminders = Table(
+    "chat_reminders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reader_id", String(40), ForeignKey("chat_readers.id"), nullable=False),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id")),
+    Column("owner_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("created_by", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("due_at", BigInteger, nullable=False),
+    Column("note", String(1000), nullable=False, default=""),
+    Column("done_at", BigInteger),
+    Column("notified_at", BigInteger),  # the owner was told it fell due (once per due date)
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_chat_reminders_due", "done_at", "due_at"),
+    Index("ix_chat_reminders_reader", "reader_id"),
+)
+
+# Revocable API tokens for scripts and the host product's back end. Only a SHA-256 of the
+# token is kept: it is 32 random bytes, so no slow hash is needed, and a leaked table opens
+# nothing.
+api_tokens = Table(
+    "chat_api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("operator_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("label", String(100), nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger, nullable=False, default=0),
+    Column("revoked_at", BigInteger),
+)
+
+# An operator's personal saved replies (the team's come from content/<lang>/_replies).
+personal_replies = Table(
+    "chat_personal_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("operator_id", Integer, ForeignKey("chat_operators.id"), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("shortcut", String(40), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("operator_id", "lang", "shortcut", name="uq_chat_personal_replies"),
 )
