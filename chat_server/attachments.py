@@ -1,7 +1,8 @@
-"""Attachments: images and PDFs in a conversation, seen only by its reader and the operators.
+"""Attachments: files in a conversation, seen only by its reader and the operators.
 
-The type is decided by the file's first bytes, never by its name or the browser's claim, and
-only kinds that cannot run script are accepted (no SVG, no HTML). Files live in
+The type is decided by the file's bytes (file_kinds.detect), never by its name or the
+browser's claim; chat.attachments_kinds says which kinds pass, and none that can run script
+ever does (no SVG, no HTML). Only images are shown inline; everything else downloads. Files live in
 `<data_dir>/attachments/`. Readers fetch them by a URL signed for their reader id (an <img>
 cannot send the token); operators by their session cookie.
 """
@@ -23,7 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from chat_server import limits
+from chat_server import file_kinds, limits
 from chat_server.attachment_urls import reader_signature
 from chat_server.client_address import client_address
 from chat_server.conversations import Chat, NotFound
@@ -38,23 +39,19 @@ log = logging.getLogger(__name__)
 MIB = 1024 * 1024
 MAX_BYTES = 10 * MIB
 DAY_MS = 24 * 3600 * 1000
-_MAGIC: tuple[tuple[bytes, int, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"GIF87a", 0, "image/gif"),
-    (b"GIF89a", 0, "image/gif"),
-    (b"WEBP", 8, "image/webp"),
-    (b"%PDF-", 0, "application/pdf"),
-)
 
 
 def sniff(head: bytes) -> str | None:
-    for magic, offset, kind in _MAGIC:
-        if head[offset:offset + len(magic)] == magic:
-            if kind == "image/webp" and not head.startswith(b"RIFF"):
-                continue
-            return kind
-    return None
+    """The type of an image or PDF by its first bytes (what the store held before other
+    kinds were accepted); file_kinds.detect decides uploads."""
+    found = file_kinds.detect(head, "")
+    return found.content_type if found and found.kind in ("image", "pdf") else None
+
+
+def refused_type(allowed: tuple[str, ...]) -> JSONResponse:
+    """415 with the kinds that would pass, so the widget and the page can name them."""
+    return JSONResponse({"error": "type_not_allowed", "allowed": list(allowed)},
+                        status_code=415)
 
 
 def clean_name(name: str) -> str:
@@ -116,9 +113,12 @@ async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str
     data = await upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         return json_error(413, "too_large")
-    content_type = sniff(data[:16])
-    if content_type is None:
-        return json_error(415, "images_and_pdf_only")
+    name = clean_name(upload.filename or "file")
+    allowed = chat.settings.attachments_kinds
+    found = file_kinds.detect(data, name)
+    if found is None or found.kind not in allowed:
+        return refused_type(allowed)
+    content_type = found.content_type
     refused = await _over_quota(chat, len(data), author_id if kind == "reader" else None,
                                 address)
     if refused is not None:
@@ -127,7 +127,6 @@ async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str
     target = folder(chat)
     target.mkdir(parents=True, exist_ok=True)
     (target / attachment_id).write_bytes(data)  # before the row: no row without its file
-    name = clean_name(upload.filename or "file")
     await chat.store.add_attachment({
         "id": attachment_id, "conversation_id": conversation["id"], "uploader_kind": kind,
         "uploader_id": author_id, "name": name, "content_type": content_type,

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth, event_frames, events, limits
+from chat_server import auth, event_frames, events, file_kinds, limits
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
@@ -63,6 +63,7 @@ async def reader_socket(websocket: WebSocket) -> None:
             "welcome", token=app.state.signer.reader_token(record["id"]),
             reader_id=record["id"], verified=reader.verified, name=record["name"],
             email=record["email"], availability=await chat.presence.availability(),
+            attachments=file_kinds.offered(chat.settings.attachments_kinds),
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(READER_IN, session.handle, subscriber, session.translate)
     finally:

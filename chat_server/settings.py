@@ -91,6 +91,7 @@ class ChatSettings:
     attachments_reader_mib_per_day: int = _default("chat.attachments_reader_mib_per_day")
     attachments_address_mib_per_day: int = _default("chat.attachments_address_mib_per_day")
     attachments_total_mib: int = _default("chat.attachments_total_mib")
+    attachments_kinds: tuple[str, ...] = _default("chat.attachments_kinds")
     identity_secret: str = _ENV_DEFAULT["identity_secret"]
     database_url: str = _ENV_DEFAULT["database_url"]
     database_schema: str = _ENV_DEFAULT["database_schema"]
@@ -147,6 +148,7 @@ class ChatSettings:
             attachments_reader_mib_per_day=chat["attachments_reader_mib_per_day"],
             attachments_address_mib_per_day=chat["attachments_address_mib_per_day"],
             attachments_total_mib=chat["attachments_total_mib"],
+            attachments_kinds=tuple(chat["attachments_kinds"]),
             **{var.field: env.get(var.name, var.default) for var in ENVIRONMENT
                if var.field not in _WITH_A_RULE},
             trusted_proxies=_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "")),

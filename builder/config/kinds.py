@@ -294,6 +294,19 @@ def choice(*options: str) -> Kind:
     return Kind("one of " + ", ".join(options), check)  # no "|": the reference is a table
 
 
+def choices(*options: str) -> Kind:
+    """A list of some of a few words, each at most once, e.g. the attachment kinds."""
+
+    def check(value: Any) -> tuple[str, ...]:
+        words = _string_list(value)
+        for word in words:
+            if word not in options:
+                raise Invalid(f"expected some of {', '.join(options)}, got {word!r}")
+        return tuple(dict.fromkeys(words))
+
+    return Kind("list of " + ", ".join(options), check)
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str  # dotted path in config.yml

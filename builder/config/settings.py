@@ -30,6 +30,7 @@ from builder.config.kinds import (
     WEEKDAYS,
     Setting,
     choice,
+    choices,
     integer,
 )
 
@@ -126,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chat.attachments_total_mib", integer(1, 100_000_000), 10_240,
             "MiB all attachments together may take in the data folder; past it uploads are "
             "refused until files are removed."),
+    Setting("chat.attachments_kinds",
+            choices("image", "pdf", "office", "csv", "text", "archive"),
+            ("image", "pdf", "office", "csv", "text", "archive"),
+            "What readers and operators may attach, told from the file's bytes: image (PNG, "
+            "JPEG, GIF, WebP), pdf, office (docx, xlsx, pptx, odt, ods, doc, xls), csv, text "
+            "(UTF-8 or UTF-16), archive (zip, 7z, gz). HTML, SVG, XML and scripts never pass."),
 )
 
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}

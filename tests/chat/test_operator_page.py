@@ -171,10 +171,11 @@ async def test_a_refused_upload_says_why(desk: Desk, tmp_path: Path) -> None:
     reader, conversation_id = await reader_asks(desk, "Пришлите таблицу")
     await row(anna, conversation_id).locator("button").click()
     sheet = tmp_path / "отчёт.xlsx"
-    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    sheet.write_bytes(b"PK\x03\x04" + b"\x00" * 200)  # a broken zip: no spreadsheet at all
     await anna.set_input_files("#attach-file", str(sheet))
     alert = anna.locator(".notice.error")
-    await expect(alert).to_contain_text("только картинки")
+    await expect(alert).to_contain_text("Такой файл отправить нельзя. Можно: картинки (PNG, "
+                                        "JPEG, GIF, WebP), PDF, документы Office")
     await expect(alert).to_contain_text("отчёт.xlsx")
     await reader.close()
 

@@ -1,12 +1,12 @@
 /* The operator REST API: JSON both ways, the session cookie, and the CSRF header on writes. */
 
 export class ApiError extends Error {
-  constructor(code, status) { super(code); this.code = code; this.status = status; }
+  constructor(code, status, data) { super(code); this.code = code; this.status = status; this.data = data || {}; }
 }
 
 async function answer(response) {
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(data.error || "http_" + response.status, response.status);
+  if (!response.ok) throw new ApiError(data.error || "http_" + response.status, response.status, data);
   return data;
 }
 

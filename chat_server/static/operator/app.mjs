@@ -199,9 +199,11 @@ function uploadFile(file) {
   api.upload("/api/operator/conversations/" + id + "/attachments", form)
     .then(() => dispatch({ type: "notice", notice: null }))
     .catch((err) => {
-      const known = ["too_large", "images_and_pdf_only", "no_file", "storage_full", "daily_quota"];
+      const known = ["too_large", "type_not_allowed", "no_file", "storage_full", "daily_quota"];
       const key = known.indexOf(err.code) >= 0 ? "error_" + err.code : "error_upload";
-      dispatch({ type: "notice", notice: { kind: "error", key: key, text: file.name } });
+      // A refused type names what would pass (chat.attachments_kinds), in the page's language.
+      const kinds = ((err.data && err.data.allowed) || []).map((k) => say(state.lang, "kind_" + k)).join(", ");
+      dispatch({ type: "notice", notice: { kind: "error", key: key, text: file.name, fill: { kinds: kinds } } });
     });
 }
 

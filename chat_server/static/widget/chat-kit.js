@@ -33,8 +33,29 @@
       img.alt = attachment.name;
       if (options.lazy) img.loading = "lazy";
       link.appendChild(img);
-    } else link.textContent = "📄 " + attachment.name;
+      return link;
+    }
+    // Any other file downloads (the server says attachment too): an icon, its name, its size.
+    link.removeAttribute("target");
+    link.setAttribute("download", attachment.name);
+    link.classList.add("hc-file");
+    link.appendChild(el("span", "hc-file-icon", fileIcon(attachment.content_type)));
+    link.appendChild(el("span", "hc-file-name", attachment.name));
+    link.appendChild(el("span", "hc-file-size", fileSize(attachment.size)));
     return link;
+  }
+
+  var ICONS = [["pdf", "📕"], ["spreadsheet", "📊"], ["ms-excel", "📊"], ["csv", "📊"],
+               ["presentation", "📽"], ["zip", "🗜"], ["7z", "🗜"], ["gzip", "🗜"], ["text/", "📝"]];
+  function fileIcon(type) {
+    for (var i = 0; i < ICONS.length; i++) if (type.indexOf(ICONS[i][0]) >= 0) return ICONS[i][1];
+    return "📄";
+  }
+  function fileSize(bytes) {
+    if (!(bytes >= 0)) return "";
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return Math.round(bytes / 1024) + " KB";
+    return (bytes / 1048576).toFixed(1) + " MB";
   }
 
   // The id a message carries until the server acknowledges it: sending it twice (a retry,

@@ -38,6 +38,10 @@
   var UPLOAD_ERRORS = { too_large: "attach_too_big", daily_quota: "attach_quota",
                         storage_full: "attach_full", rate_limited: "attach_quota" };
   function t(key) { return T["chat_" + key] || key; }
+  // "This kind of file cannot be sent. Allowed: ..." with the kinds the server named.
+  function refusedType(allowed) {
+    return t("attach_type").replace("{kinds}", allowed.map(function (k) { return t("kind_" + k); }).join(", "));
+  }
   function context() {
     var tz = "";
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* old browser */ }
@@ -79,6 +83,9 @@
         store.set("token", f.token);
         chat.ready = true;
         chat.availability = f.availability;
+        // What the server takes (chat.attachments_kinds): the file input offers only that.
+        if (f.attachments) chat.accept = f.attachments.accept;
+        if (chat.accept && chat.parts.file) chat.parts.file.accept = chat.accept;
         var open = f.conversations.filter(function (c) { return c.status === "open"; })[0];
         var saved = store.get("conversation", null);
         chat.conversation = open ? open.id : (saved && f.conversations.some(function (c) { return c.id === saved; }) ? saved : null);
@@ -220,7 +227,8 @@
       attach.appendChild(el("span", "", "📎"));
       var file = el("input");
       file.type = "file";
-      file.accept = "image/png,image/jpeg,image/gif,image/webp,application/pdf";
+      file.accept = chat.accept || "image/png,image/jpeg,image/gif,image/webp,application/pdf";  // until the welcome says
+      chat.parts.file = file;
       file.setAttribute("aria-label", t("attach"));
       file.addEventListener("change", function () { if (file.files[0]) chat.upload(file.files[0]); file.value = ""; });
       attach.appendChild(file);
@@ -414,10 +422,13 @@
       data.append("client_id", kit.clientId());
       data.append("file", file, file.name);
       fetch(base + "/api/attachments", { method: "POST", body: data, mode: "cors" })
-        .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
-        .then(function (j) { chat.show(j.message, j.conversation); })
+        .then(function (r) {
+          return r.json().then(function (j) { if (!r.ok) { var e = new Error(j.error); e.allowed = j.allowed; throw e; } return j; });
+        })
+        .then(function (j) { chat.show(j.message, j.conversation); chat.status(); })  // an old refusal goes
         .catch(function (e) {
-          chat.parts.status.textContent = t(UPLOAD_ERRORS[e && e.message] || "attach_failed");
+          chat.parts.status.textContent = e && e.message === "type_not_allowed" ? refusedType(e.allowed || [])
+            : t(UPLOAD_ERRORS[e && e.message] || "attach_failed");
         });
     },
     refreshAvailability: function () {
