@@ -69,6 +69,9 @@ vendor: $(NODE_STAMP)
 	cp node_modules/htm/LICENSE $(OPERATOR_VENDOR)/LICENSE.htm
 	cp node_modules/linkifyjs/dist/linkify.min.js chat_server/static/widget/vendor/linkify.min.js
 	cp node_modules/linkifyjs/LICENSE chat_server/static/widget/vendor/LICENSE.linkify
+	cp node_modules/emojibase-data/ru/compact.json chat_server/static/widget/vendor/emojibase-ru.json
+	cp node_modules/emojibase-data/en/compact.json chat_server/static/widget/vendor/emojibase-en.json
+	cp node_modules/emojibase-data/LICENSE chat_server/static/widget/vendor/LICENSE.emojibase
 
 docs: install
 	$(BIN)/python build.py config-reference > docs/configuration.md

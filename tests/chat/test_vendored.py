@@ -19,6 +19,9 @@ COPIES = {
     "operator/vendor/LICENSE.htm": "htm/LICENSE",
     "widget/vendor/linkify.min.js": "linkifyjs/dist/linkify.min.js",
     "widget/vendor/LICENSE.linkify": "linkifyjs/LICENSE",
+    "widget/vendor/emojibase-ru.json": "emojibase-data/ru/compact.json",
+    "widget/vendor/emojibase-en.json": "emojibase-data/en/compact.json",
+    "widget/vendor/LICENSE.emojibase": "emojibase-data/LICENSE",
 }
 
 

@@ -247,6 +247,7 @@
         form.appendChild(topic);
       }
       form.appendChild(attach);
+      form.appendChild(chat.emojiButton(input, form));
       var sendButton = el("button", "hc-chat-send", t("send"));
       sendButton.type = "submit";
       form.appendChild(input);
@@ -412,6 +413,41 @@
       if (chat.ready && chat.conversation) chat.send({ type: "resume", conversation_id: chat.conversation, after_id: 0 });
       chat.status();
       chat.parts.input.focus();
+    },
+    // 😀 beside the attach button: the picker (emoji.js and its data) loads on the first click.
+    emojiButton: function (input, form) {
+      var button = el("button", "hc-chat-emoji-button", "😀");
+      button.type = "button";
+      button.title = t("emoji");
+      button.setAttribute("aria-label", t("emoji"));
+      button.setAttribute("aria-expanded", "false");
+      var open = null;
+      function close(focus) {
+        if (open) open.parentNode.removeChild(open);
+        open = null;
+        button.setAttribute("aria-expanded", "false");
+        if (focus) focus.focus();
+      }
+      function show() {
+        open = window.HCEmoji.picker({
+          base: base, lang: cfg.lang,
+          strings: { title: t("emoji"), search: t("emoji_search"), nothing: t("emoji_nothing"),
+                     failed: t("emoji_failed"), loading: t("emoji_loading") },
+          onPick: function (text) { close(null); window.HCEmoji.insertAtCaret(input, text); },
+          onClose: function () { close(button); }
+        });
+        form.parentNode.insertBefore(open, form);
+        button.setAttribute("aria-expanded", "true");
+      }
+      button.addEventListener("click", function () {
+        if (open) return close(button);
+        if (window.HCEmoji) return show();
+        var script = document.createElement("script");
+        script.src = base + "/widget/emoji.js";
+        script.onload = show;
+        document.head.appendChild(script);
+      });
+      return button;
     },
     upload: function (file) {
       if (!chat.conversation) { chat.parts.status.textContent = t("attach_first"); return; }
