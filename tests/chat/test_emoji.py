@@ -12,13 +12,16 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright, expect
 from support.chat import (
+    PASSWORD,
     Operator,
     ServerThread,
     add_operator_sync,
     free_port,
     make_settings,
     make_site,
+    open_reader,
     recv,
+    send,
 )
 from support.env import CHROMIUM_FLAGS, chromium_executable, require
 
@@ -130,3 +133,35 @@ async def test_at_390_px_the_picker_fits_the_screen(served: ServerThread, browse
     widest = await page.evaluate("document.documentElement.scrollWidth")
     assert widest <= 390, "the page scrolls sideways"
     await page.screenshot(path=str(artifacts_dir / "emoji-picker-390.png"))
+
+
+async def test_an_operator_picks_an_emoji_into_the_reply_at_the_caret(
+        served: ServerThread, browser: Any) -> None:
+    reader, _hello = await open_reader(served.ws)
+    await send(reader, "message", client_id="q1", body="Всё получилось!")
+    conversation_id = (await recv(reader, "ack"))["conversation"]["id"]
+    page = await (await browser.new_context(locale="ru-RU")).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text
+            else None)  # the picker's script and data pass the page's strict CSP
+    await page.goto(served.http + "/operator/")
+    await page.fill("#login-email", "anna@example.com")
+    await page.fill("#login-password", PASSWORD)
+    await page.click("#login-form button[type=submit]")
+    await page.locator(f".conversation-item[data-id='{conversation_id}'] button").click()
+    box = page.locator("#composer-text")
+    await box.fill("Рады помочь")
+    await box.evaluate("b => b.setSelectionRange(4, 4)")  # after "Рады"
+    await page.click(".emoji-button")
+    await page.fill(".hc-emoji-search", "улыб")
+    await page.keyboard.press("Enter")  # the first found
+    await expect(page.locator(".hc-emoji")).to_have_count(0)
+    value = await box.input_value()
+    assert value.startswith("Рады") and value.endswith(" помочь") and len(value) > 11
+    picked = value[4:-7]
+    await page.click("#send")
+    got = await recv(reader, "message")
+    assert got["message"]["body"] == "Рады" + picked + " помочь"
+    assert not errors, errors
+    await reader.close()

@@ -7,6 +7,7 @@ import { say } from "../strings.mjs";
 import { clock } from "./format.mjs";
 import { ActionLine } from "./history.mjs";
 import { Snooze, Transfer } from "./handoff.mjs";
+import { EmojiButton, atCaret } from "./emoji.mjs";
 
 const kit = window.HelpCenterChatKit;
 
@@ -125,6 +126,7 @@ function Composer({ state, act }) {
           onChange=${(e) => { act.upload(e.currentTarget.files[0]); e.currentTarget.value = ""; }} />
         <span class="attach-button" aria-hidden="true">📎</span> ${say(lang, "attach")}
       </label>
+      <${EmojiButton} lang=${lang} onPick=${(emoji) => act.draft(atCaret("composer-text", text, emoji))} />
       <button type="submit" id="send" disabled=${!text.trim()}>${say(lang, "send")}</button>
     </div>
   </form>`;
