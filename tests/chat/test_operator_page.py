@@ -275,6 +275,30 @@ async def test_a_transfer_tells_the_receiver_and_not_the_reader(desk: Desk,
 
 
 
+async def test_counts_stay_right_when_the_list_arrives_after_an_event(desk: Desk) -> None:
+    """The inbox's answer was counted before a reader asked, and reaches the page after the
+    event of that question did: the count must not go back to what the answer says."""
+    anna = await desk.operator("anna@example.com")
+    asked = asyncio.Event()
+
+    async def late(route: Any) -> None:
+        response = await route.fetch()  # counted now, before the reader asks
+        await asked.wait()
+        await asyncio.sleep(0.3)  # the conversation's event is on the page by now
+        await route.fulfill(response=response)
+
+    await anna.route("**/api/operator/inbox?view=unassigned*", late)
+    await anna.click("[data-view='mine']")
+    await anna.click("[data-view='unassigned']")  # asks for the list again
+    await asyncio.sleep(0.3)
+    reader, conversation_id = await reader_asks(desk, "Вопрос, пока список в пути")
+    asked.set()
+    await expect(row(anna, conversation_id)).to_be_visible()
+    await asyncio.sleep(1.0)  # the late answer has come and the page has asked again
+    await expect(count(anna, "unassigned")).to_have_text("1")
+    await reader.close()
+
+
 @pytest.mark.round_robin
 async def test_round_robin_gives_one_each_and_the_queue_waits(desk: Desk) -> None:
     anna = await desk.operator("anna@example.com")

@@ -65,6 +65,7 @@ function send(frame) {
 function heard(frame) {
   const before = state;
   dispatch({ type: "frame", frame: frame });
+  if (state.counts !== before.counts) moves += 1;
   if (frame.type === "typing" && frame.typing) setTimeout(tick, TYPING_FADE_MS + 100);
   if (frame.type === "welcome") {
     retry.reset();
@@ -96,13 +97,32 @@ function lastId() {
 }
 
 /* --- lists --------------------------------------------------------------------------------- */
+// Counts come from the server and events move them. A response counted before an event the
+// page has already applied would undo that event, so counts are taken only from a response
+// with no move heard while it was on its way; otherwise they are asked for again.
+let moves = 0;
 function loadInbox(offset) {
-  const view = state.view, sort = state.sort;
+  const view = state.view, sort = state.sort, heardBefore = moves;
   const query = "view=" + view + "&sort=" + sort + "&offset=" + offset;
   return api.get("/api/operator/inbox?" + query).then((data) => {
+    const settled = moves === heardBefore;
     dispatch({ type: "inbox", view: view, sort: sort, offset: offset, rows: data.conversations,
-      more: data.more, counts: data.counts });
+      more: data.more, counts: settled ? data.counts : null });
+    if (!settled) recount();
   }).catch(failedRequest);
+}
+
+let recountTimer = null;
+function recount() {
+  if (recountTimer) return;
+  recountTimer = setTimeout(() => {
+    recountTimer = null;
+    const heardBefore = moves;
+    api.get("/api/operator/inbox?view=all&ids=").then((data) => {
+      if (moves === heardBefore) dispatch({ type: "counts", counts: data.counts });
+      else recount();
+    }).catch(failedRequest);
+  }, 300);
 }
 
 // Conversations the page heard of but has no full row for (a new one, a colleague's):

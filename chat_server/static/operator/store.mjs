@@ -259,6 +259,7 @@ const HANDLERS = {
   mode: (state, a) => ({ ...state, mode: a.mode }),
   tick: (state, a) => ({ ...state, now: a.now, typing: expired(state.typing, a.now) }),
   notice: (state, a) => ({ ...state, notice: a.notice }),
+  counts: (state, a) => ({ ...state, counts: a.counts }),
   inbox(state, a) {
     const rows = { ...state.rows };
     a.rows.forEach((r) => { rows[r.id] = { ...r, stale: false }; });
