@@ -7,7 +7,10 @@ into websocket frames and REST answers.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from chat_server.store.conversation_search import SearchFilters
 
 Record = dict[str, Any]
 
@@ -130,6 +133,11 @@ class Store(Protocol):
     async def save_personal_reply(self, operator_id: int, reply_id: int | None,
                                   **fields: str) -> Record | None: ...
     async def delete_personal_reply(self, operator_id: int, reply_id: int) -> bool: ...
+
+    # search across conversations and its exports (conversation_search.py)
+    async def search_conversations(self, filters: SearchFilters, limit: int = 20,
+                                   offset: int = 0, snippets: bool = True
+                                   ) -> tuple[list[Record], int]: ...
 
     # ratings and failed searches
     async def rate(

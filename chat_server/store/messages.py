@@ -19,6 +19,7 @@ from chat_server.store.base import Record
 from chat_server.store.queries import Queries
 from chat_server.store.rows import inserted_id, now_ms, to_record
 from chat_server.store.schema import attachments, conversations, messages, readers
+from chat_server.store.search_index import index_message
 
 T = TypeVar("T")
 PREVIEW_CHARS = 120
@@ -222,6 +223,7 @@ def _insert_message(conn: Connection, conversation_id: int, reader_id: str, body
               "author_id": reader_id, "internal": False, "body": body,
               "client_id": client_id, "created_at": stamp, "attachment_id": None}
     message_id = inserted_id(conn.execute(messages.insert().values(**fields)))
+    index_message(conn, message_id, body)
     conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(
         last_author="reader", last_message_id=message_id))
     return {**fields, "id": message_id}

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, inspect, select
 
-from chat_server.store import schema
+from chat_server.store import schema, search_index
 
 
 def _initial(conn: Connection) -> None:
@@ -106,6 +106,11 @@ def _customers(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _message_search(conn: Connection) -> None:
+    """Operators search every message and note by its words (store/search_index.py)."""
+    search_index.create(conn)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -116,6 +121,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (7, "teamwork: round-robin, snoozing, actions", _teamwork),
     (8, "operator socket leases", _operator_sockets),
     (9, "roles, tags, customers, reminders, API tokens, personal replies", _customers),
+    (10, "search over messages and notes", _message_search),
 )
 
 LATEST = MIGRATIONS[-1][0]
