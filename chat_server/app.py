@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat_server import (
     attachments,
+    conversation_search_api,
     failed_searches,
     operator_api,
     operator_auth,
@@ -134,6 +135,7 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route(op + "/logout", operator_auth.logout, methods=["POST"]),
         Route(op + "/me", operator_auth.me, methods=["GET"]),
         Route(op + "/inbox", operator_api.inbox, methods=["GET"]),
+        Route(op + "/conversations", conversation_search_api.conversations, methods=["GET"]),
         Route(op + "/operators", operator_api.operators, methods=["GET"]),
         Route(op + "/presence", operator_api.presence, methods=["POST"]),
         Route(op + "/ratings", operator_api.ratings, methods=["GET"]),
