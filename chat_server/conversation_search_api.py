@@ -11,6 +11,7 @@ export's column names). A bad value is 400 with `bad_<parameter>`.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -65,10 +66,11 @@ async def conversations(request: Request, operator: Record) -> Response:
 async def _export(store: Store, wanted: SearchRequest) -> Response:
     hits, total = await store.search_conversations(wanted.filters, export.EXPORT_CAP, 0,
                                                    snippets=False)
-    if wanted.format == "csv":
-        body, media, suffix = export.to_csv(hits, total, wanted.lang), export.CSV_TYPE, "csv"
-    else:
-        body, media, suffix = export.to_xlsx(hits, total, wanted.lang), export.XLSX_TYPE, "xlsx"
+    write, media = ((export.to_csv, export.CSV_TYPE) if wanted.format == "csv"
+                    else (export.to_xlsx, export.XLSX_TYPE))
+    # 10,000 rows take up to ~1.5 s of openpyxl: off the event loop, which serves the chat.
+    body = await asyncio.to_thread(write, hits, total, wanted.lang)
+    suffix = wanted.format
     name = f"conversations-{datetime.now(UTC):%Y-%m-%d}.{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"',
                "X-Total-Count": str(total), "X-Export-Rows": str(len(hits)),
