@@ -156,7 +156,8 @@ function groupName(group) { return typeof group === "string" ? group : group.nam
 function groupTitle(group, lang) {
   if (typeof group === "string") return group;
   if (typeof group.title === "string") return group.title || group.name;
-  return (group.title && (group.title[lang] || group.title.en)) || group.name;
+  const title = group.title || {};
+  return title[lang] || title["*"] || title.en || group.name;
 }
 function when(lang, ms) {
   return new Date(ms).toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
