@@ -233,21 +233,29 @@ def _read_front_matter(
     problems: list[Problem], files: ProjectFiles | None = None,
 ) -> tuple[frontmatter.FrontMatter, dict[str, Any]] | None:
     """A file's front matter and checked fields; None when the file cannot be read at all."""
-    files = files or ProjectFiles(config.root)
-    try:
-        text = files.read_text(source, limit=config["build.max_article_bytes"],
-                               what="article", setting="build.max_article_bytes")
-    except FileRefused as exc:
-        problems.append(Problem(shown, exc.line, exc.message))
-        return None
-    except OSError as exc:
-        problems.append(Problem(shown, 0, f"cannot read: {exc.strerror or exc}"))
+    text = read_source(config, source, shown, problems, files)
+    if text is None:
         return None
     fm = frontmatter.split(text, shown)
     fields = frontmatter.check_fields(fm, shown, allowed, set(config.authors),
                                       title_required=title_required)
     problems.extend(fm.problems)
     return fm, fields
+
+
+def read_source(config: Config, source: Path, shown: str, problems: list[Problem],
+                files: ProjectFiles | None = None) -> str | None:
+    """The text of a markdown file (an article, an `_index.md`, a saved reply): inside the
+    project and under `build.max_article_bytes`; None when it cannot be read (with why)."""
+    files = files or ProjectFiles(config.root)
+    try:
+        return files.read_text(source, limit=config["build.max_article_bytes"],
+                               what="article", setting="build.max_article_bytes")
+    except FileRefused as exc:
+        problems.append(Problem(shown, exc.line, exc.message))
+    except OSError as exc:
+        problems.append(Problem(shown, 0, f"cannot read: {exc.strerror or exc}"))
+    return None
 
 
 def _inside(config: Config, files: ProjectFiles, path: Path, problems: list[Problem]) -> bool:

@@ -12,6 +12,7 @@ ARTICLE_FIELDS = frozenset(
     {"title", "description", "author", "tags", "keywords", "order", "draft", "id"}
 )
 COLLECTION_FIELDS = frozenset({"title", "description", "icon", "order", "draft", "id"})
+REPLY_FIELDS = frozenset({"title", "shortcut", "tags", "draft"})  # a saved reply (builder.replies)
 
 
 @dataclass
@@ -156,4 +157,5 @@ _CHECKS = {
     "draft": _draft,
     "id": _id,
     "icon": _text,
+    "shortcut": _text,  # required and one word: builder.replies checks that
 }

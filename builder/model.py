@@ -137,6 +137,29 @@ class LanguageSite:
         return found
 
 
+@dataclass(frozen=True)
+class ReplyLink:
+    """An article a saved reply links to: its title and its public URL."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A saved reply of the team (`content/<lang>/_replies/<stem>.md`), ready for a chat:
+    `body` is plain text with `{{reader_name}}` / `{{operator_name}}` left for the sidecar."""
+
+    lang: str
+    id: str  # "ru/perenos"
+    title: str
+    shortcut: str
+    tags: tuple[str, ...]
+    body: str
+    links: tuple[ReplyLink, ...]
+    source_rel: str  # "content/ru/_replies/perenos.md"
+
+
 @dataclass
 class Project:
     """Everything read and rendered to HTML fragments; what render and search work from."""
@@ -152,6 +175,7 @@ class Project:
     # page key → (its path in messages, its links into other pages' anchors): kept so that an
     # edit that removes a heading can re-check the pages that link to it.
     anchor_checks: dict[str, tuple[str, list[AnchorCheck]]] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)  # sorted by language, then shortcut
 
     @property
     def errors(self) -> list[Problem]:

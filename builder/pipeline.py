@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from builder import replies
 from builder.config.loader import load_config
 from builder.errors import BuildError, ContentError, Problem
 from builder.fingerprint import input_fingerprint, output_intact
@@ -83,6 +84,7 @@ def _render_and_write(project: Project, site_out: SiteOutput, timings: dict[str,
         renderer = make_page_renderer(project, site_out)
         renderer.render_all()
         copy_content_assets(project, site_out)
+        site_out.add(replies.OUTPUT, replies.replies_json(project.replies), "builder:replies")
         timings["render"] = time.perf_counter() - mark
         if not site_out.problems:  # else nothing will be written: report them all at the end
             site_out.stage()

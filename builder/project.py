@@ -18,6 +18,7 @@ from builder.markdown.stage import (
     render_pages,
 )
 from builder.model import Project, all_pages
+from builder.replies import load_replies
 from builder.theme import Theme
 
 Progress = Callable[[str], None]
@@ -47,6 +48,9 @@ def load_project(config_path: Path, *, include_drafts: bool = False,
     apply_outputs(project, jobs, outputs)
     cache.save(jobs)
     say(f"rendered markdown of {len(jobs)} pages")
+    replies = load_replies(project, include_drafts)  # after the pages: they link to them
+    project.replies = replies.replies
+    project.problems.extend(replies.problems)
     return project
 
 
