@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from builder import content
+from builder import content, replies
 from builder.errors import Problem
 from builder.markdown.links import check_anchors
 from builder.markdown.pages import markdown_strings, page_key
@@ -67,12 +67,36 @@ class LiveSite:
 
     def rebuild(self, changed: set[Path]) -> RebuildResult:
         started = time.perf_counter()
-        articles = self._edited_articles(changed)
-        if articles == []:
-            return RebuildResult(False, [], [], time.perf_counter() - started)
+        reply_files = {p for p in changed if self._is_reply(p)}
+        articles = self._edited_articles(changed - reply_files)
         if articles is None:
             return self._fallback(started)
-        return self._rebuild_articles(articles, started)
+        if not articles and not reply_files:
+            return RebuildResult(False, [], [], time.perf_counter() - started)
+        result = (self._rebuild_articles(articles, started) if articles
+                  else RebuildResult(False, [], [], 0.0))
+        if not result.full:  # a full build has read the replies already
+            # an edited article may have lost the heading or title a reply links to
+            self._refresh_replies(result)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _is_reply(self, path: Path) -> bool:
+        """A saved reply edited, added or deleted: only replies.json changes."""
+        assert self.project is not None
+        return not _is_noise(path) and replies.is_source(self.project.config.content_dir, path)
+
+    def _refresh_replies(self, result: RebuildResult) -> None:
+        """Re-read every reply (a team has dozens: cheaper than knowing which one changed)."""
+        assert self.project is not None and self.site_out is not None
+        fresh = replies.load_replies(self.project, self.include_drafts)
+        result.problems.extend(fresh.problems)
+        if any(not p.warning for p in fresh.problems):
+            return  # as with articles: the previous file stays until the errors are fixed
+        self.project.replies = fresh.replies
+        self.site_out.add(replies.OUTPUT, replies.replies_json(fresh.replies), "builder:replies")
+        if self.site_out.flush([replies.OUTPUT]):
+            result.pages.append(replies.OUTPUT)
 
     def _edited_articles(self, changed: set[Path]) -> list[Page | LanguageSite] | None:
         """The articles, collections and language homes behind the changed files, or None
