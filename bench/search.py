@@ -196,6 +196,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         engine = store.engine  # type: ignore[attr-defined]
         async with engine.begin() as conn:  # seed as an installation at step 9 would hold
             await conn.exec_driver_sql("DROP TABLE chat_message_search")
+            await conn.exec_driver_sql("DROP TABLE chat_message_search_recent")
             await conn.exec_driver_sql("DELETE FROM chat_schema_version WHERE version = 10")
         await store.close()
         started = time.perf_counter()

@@ -14,13 +14,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, column, exists, func, literal_column, select, table
+from sqlalchemy import (
+    Integer,
+    Text,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    union_all,
+)
 
 from builder.search.words import STOP_WORDS, TOKEN_RE, stem, tokenize
 from chat_server.store.base import Record
 from chat_server.store.queries import Queries
 from chat_server.store.schema import conversation_tags, conversations, messages, operators, readers
-from chat_server.store.search_index import FTS_TABLE
+from chat_server.store.search_index import FTS_TABLE, RECENT_TABLE
 
 MAX_QUERY_WORDS = 12  # more words only make a slower query that finds the same or nothing
 FIRST_MESSAGE_CHARS = 300
@@ -30,6 +40,7 @@ _ID_CHUNK = 1000  # ids per IN list: well under either database's bound-paramete
 
 c = conversations.c
 _fts = table(FTS_TABLE, column("rowid", Integer))
+_recent = table(RECENT_TABLE, column("message_id", Integer), column("terms", Text))
 
 
 @dataclass(frozen=True)
@@ -69,24 +80,32 @@ class ConversationSearchQueries(Queries):
             rows = [dict(r) for r in (await conn.execute(page)).mappings()]
         ids = [int(r["id"]) for r in rows]
         tags = await self._tags_of(ids)
-        found = (await self._snippets(matching, ids, words)
-                 if matching is not None and snippets else {})
+        found = await self._snippets(words, ids) if words and snippets else {}
         return [_hit(row, tags.get(int(row["id"]), []), found.get(int(row["id"])))
                 for row in rows], total
 
-    def _matching(self, words: list[str]) -> Any:
-        """(id, conversation_id) of the messages and notes holding every word."""
+    def _matching(self, words: list[str], within: list[int] | None = None) -> Any:
+        """(id, conversation_id) of the messages and notes holding every word (in the
+        conversations `within`, when given)."""
         m = messages.c
+        scope = [] if within is None else [m.conversation_id.in_(within)]
         if self.is_sqlite:
             # Each stem quoted: FTS5 then reads it as a plain term, never as its syntax.
             terms = [stem(w) for w in words]
             match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-            return (select(m.id, m.conversation_id)
-                    .join(_fts, _fts.c.rowid == m.id)
-                    .where(literal_column(FTS_TABLE).op("MATCH")(match)))
+            indexed = (select(m.id, m.conversation_id)
+                       .join(_fts, _fts.c.rowid == m.id)
+                       .where(literal_column(FTS_TABLE).op("MATCH")(match), *scope))
+            # The newest messages, not yet moved into FTS5 (fewer than ~MOVE_EVERY rows).
+            spaced = " " + _recent.c.terms + " "
+            # IN, not a join: the few recent rows are scanned, then messages read by id.
+            recent = select(m.id, m.conversation_id).where(m.id.in_(
+                select(_recent.c.message_id).where(
+                    *(func.instr(spaced, f" {t} ") > 0 for t in terms))), *scope)
+            return union_all(indexed, recent)
         vector: Any = literal_column("chat_messages.search_vector")
         # Per word: its Russian or its English lexeme, so mixed queries keep every word.
-        return select(m.id, m.conversation_id).where(*(vector.op("@@")(
+        return select(m.id, m.conversation_id).where(*scope, *(vector.op("@@")(
             func.plainto_tsquery(literal_column("'russian'::regconfig"), w).op("||")(
                 func.plainto_tsquery(literal_column("'english'::regconfig"), w)))
             for w in words))
@@ -102,12 +121,11 @@ class ConversationSearchQueries(Queries):
                     found.setdefault(int(row[0]), []).append(str(row[1]))
         return found
 
-    async def _snippets(self, matching: Any, ids: list[int], words: list[str]
-                        ) -> dict[int, Record]:
+    async def _snippets(self, words: list[str], ids: list[int]) -> dict[int, Record]:
         """Each conversation's newest matching message, cut around its first match."""
         if not ids:
             return {}
-        hits = matching.where(messages.c.conversation_id.in_(ids)).subquery()
+        hits = self._matching(words, ids).subquery()
         newest = (select(func.max(hits.c.id)).group_by(hits.c.conversation_id)
                   .scalar_subquery())
         m = messages.c

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from chat_server.store.base import Record
 from chat_server.store.rows import decode_fields
-from chat_server.store.search_index import FTS_INSERT, message_terms
+from chat_server.store.search_index import index_sqlite
 from chat_server.store.sqlite.conversation_cache import ConversationCache
 
 INSERT = (
@@ -51,7 +51,8 @@ def post(conn: Connection, fields: dict[str, Any], cache: ConversationCache
     if inserted.rowcount == 0:  # the client id is taken: a resend
         return _resent(raw, fields)
     new_id = inserted.lastrowid
-    raw.execute(FTS_INSERT, (new_id, message_terms(fields["body"])))  # operators' search
+    assert new_id is not None  # an INSERT that inserted has a rowid
+    index_sqlite(raw.execute, new_id, fields["body"])  # for the operators' search
     changes: dict[str, Any] = {"updated_at": fields["created_at"]}
     if fields["internal"]:
         raw.execute(TOUCH, (fields["created_at"], conversation_id))

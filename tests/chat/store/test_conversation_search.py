@@ -153,6 +153,7 @@ async def test_messages_from_before_step_10_become_searchable(store: Store) -> N
     async with engine.begin() as conn:  # back to step 9, as before this feature
         if sqlite:
             await conn.execute(text("DROP TABLE chat_message_search"))
+            await conn.execute(text("DROP TABLE chat_message_search_recent"))
         else:
             await conn.execute(text("DROP INDEX ix_chat_messages_search"))
             await conn.execute(text("ALTER TABLE chat_messages DROP COLUMN search_vector"))
@@ -167,3 +168,23 @@ async def test_messages_from_before_step_10_become_searchable(store: Store) -> N
     assert await ids(store, q="refund") == [conv_id]
     assert await ids(store, q="сообщения") == [conv_id]
     assert await store.migrate() == []
+
+
+async def test_found_before_and_after_the_newest_move_into_the_index(store: Store) -> None:
+    """On SQLite a new message's terms wait in a plain table until every 128th message
+    moves them into FTS5 in one go; either way the message is found at once."""
+    first = await conversation(store, "m1", "Первая оплата прошла")
+    await store.ensure_reader("m2")
+    busy = int((await store.start_conversation("m2", "m2-0", "поток"))[0]["id"])
+    for n in range(300):
+        await store.post_message(busy, "reader", "m2", f"сообщение {n}", f"m2-{n + 1}")
+        if n in (0, 126, 127, 128, 299):
+            assert await ids(store, q="оплата") == [first], n
+            assert await ids(store, q=f"сообщения {n}") == [busy], n
+    last = await conversation(store, "m3", "И последняя оплата")
+    assert sorted(await ids(store, q="оплаты")) == sorted([first, last])
+    if store.engine.dialect.name == "sqlite":  # type: ignore[attr-defined]
+        async with store.engine.connect() as conn:  # type: ignore[attr-defined]
+            waiting = (await conn.execute(text(
+                "SELECT count(*) FROM chat_message_search_recent"))).scalar_one()
+        assert 0 < waiting < 128
