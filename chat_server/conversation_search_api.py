@@ -32,6 +32,9 @@ FORMATS = ("json", "csv", "xlsx")
 MAX_Q_CHARS = 200
 MAX_TAGS, MAX_TAG_CHARS, MAX_GROUP_CHARS = 5, 40, 64
 MAX_LIMIT, DEFAULT_LIMIT, MAX_OFFSET = 100, 20, 1_000_000
+# Every parameter parse() reads; docs/protocol.md lists the same (a test keeps them equal).
+PARAMETERS = ("q", "tag", "operator", "group", "state", "from", "to", "rating", "limit",
+              "offset", "format", "lang")
 
 
 class BadParameter(ValueError):

