@@ -21,6 +21,7 @@ from sqlalchemy import (
     exists,
     func,
     literal_column,
+    or_,
     select,
     table,
     union_all,
@@ -103,12 +104,7 @@ class ConversationSearchQueries(Queries):
                 select(_recent.c.message_id).where(
                     *(func.instr(spaced, f" {t} ") > 0 for t in terms))), *scope)
             return union_all(indexed, recent)
-        vector: Any = literal_column("chat_messages.search_vector")
-        # Per word: its Russian or its English lexeme, so mixed queries keep every word.
-        return select(m.id, m.conversation_id).where(*scope, *(vector.op("@@")(
-            func.plainto_tsquery(literal_column("'russian'::regconfig"), w).op("||")(
-                func.plainto_tsquery(literal_column("'english'::regconfig"), w)))
-            for w in words))
+        return select(m.id, m.conversation_id).where(*scope, *(_has_word(w) for w in words))
 
     async def _tags_of(self, ids: list[int]) -> dict[int, list[str]]:
         t = conversation_tags.c
@@ -137,6 +133,16 @@ class ConversationSearchQueries(Queries):
         return {int(r[1]): {"message_id": int(r[0]), "internal": bool(r[3]),
                             "author_kind": str(r[4]), **snippet(str(r[2]), stems)}
                 for r in rows}
+
+
+def _has_word(word: str) -> Any:
+    """PostgreSQL: the message has the word's Russian or its English lexeme (per word, so a
+    mixed query keeps every word). A word both dictionaries drop as a stop word that the
+    site's list keeps (further, again) narrows nothing, instead of matching nothing."""
+    vector: Any = literal_column("chat_messages.search_vector")
+    query = func.plainto_tsquery(literal_column("'russian'::regconfig"), word).op("||")(
+        func.plainto_tsquery(literal_column("'english'::regconfig"), word))
+    return or_(func.numnode(query) == 0, vector.op("@@")(query))
 
 
 def _where(filters: SearchFilters, matching: Any) -> list[Any]:
