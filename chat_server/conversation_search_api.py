@@ -126,16 +126,22 @@ def _choice(params: QueryParams, name: str, allowed: tuple[str, ...]) -> str | N
 
 def _text(params: QueryParams, name: str, limit: int) -> str | None:
     value = params.get(name)
-    if value is not None and len(value) > limit:
+    if value is not None and not _plain(value, limit):
         raise BadParameter(name)
     return value or None
 
 
 def _tags(values: list[str]) -> tuple[str, ...]:
     tags = tuple(dict.fromkeys(v for v in values if v))
-    if len(tags) > MAX_TAGS or any(len(tag) > MAX_TAG_CHARS for tag in tags):
+    if len(tags) > MAX_TAGS or not all(_plain(tag, MAX_TAG_CHARS) for tag in tags):
         raise BadParameter("tag")
     return tags
+
+
+def _plain(value: str, limit: int) -> bool:
+    """A name to compare: not too long, and no control characters (PostgreSQL's text cannot
+    even hold a NUL, so the query would fail instead of finding nothing)."""
+    return len(value) <= limit and value.isprintable()
 
 
 def _day(params: QueryParams, name: str) -> date | None:

@@ -52,7 +52,7 @@ async def test_bad_parameters_are_400_with_their_name(server: ServerThread) -> N
         "operator=anna": "bad_operator", "operator=99999999999": "bad_operator",
         "q=" + "слово " * 40: "bad_q", "group=" + "g" * 65: "bad_group",
         "&".join(f"tag=t{n}" for n in range(6)): "bad_tag", "tag=" + "t" * 41: "bad_tag",
-        "lang=de": "bad_lang",
+        "lang=de": "bad_lang", "group=a%00b": "bad_group", "tag=%0A": "bad_tag",
     }
     for query, code in bad.items():
         answer = await anna.client.get(f"{PATH}?{query}")
