@@ -81,6 +81,11 @@ def load_replies(project: Project, include_drafts: bool) -> Replies:
             found.replies.append(_render(project, lang, source, shown, fm, fields, renderer,
                                          titles, found.problems))
     found.replies.sort(key=lambda r: (r.lang, _folded(r.shortcut), r.id))
+    if not project.config["site.base_url"] and any(r.links for r in found.replies):
+        found.problems.append(Problem(project.config.display_path, 0, (
+            "site.base_url is not set, so saved replies link to articles from the site root "
+            "(/ru/...), which a reader's chat can't open; set it to the site's public address"),
+            warning=True))
     return found
 
 

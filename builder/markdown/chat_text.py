@@ -95,7 +95,7 @@ class _ChatText:
 
     def _inline(self, children: Sequence[Token]) -> str:
         parts: list[str] = []
-        link_start, link_url = -1, ""
+        link_start, link_url = -1, ""  # an autolink (`<https://…>`) shows its text only
         for child in children:
             kind = child.type
             if kind in ("text", "code_inline"):
@@ -107,7 +107,8 @@ class _ChatText:
             elif kind == "html_inline":
                 parts.append(_html_inline(child.content))
             elif kind == "link_open":
-                link_start, link_url = len(parts), self._resolve(child)
+                link_start = len(parts)
+                link_url = "" if child.markup == "autolink" else self._resolve(child)
             elif kind == "link_close" and link_start >= 0:
                 parts[link_start:] = [with_url("".join(parts[link_start:]), link_url)]
                 link_start = -1

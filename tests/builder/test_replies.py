@@ -336,3 +336,68 @@ def test_the_sample_help_center_ships_its_saved_replies(tmp_path: Path) -> None:
     assert "{{reader_name}}" in perenos["body"] and "{{operator_name}}" in perenos["body"]
     assert replies["en/reschedule"]["shortcut"] == "reschedule"
     assert sum("{{" in r["body"] for r in replies.values()) >= 2
+
+
+# --- the body as a chat message -----------------------------------------------------------------
+
+
+RICH = """\
+---
+title: Всё сразу
+shortcut: rich
+---
+## Что сделать
+
+1. Откройте «Настройки».
+2. Нажмите **Выставить счёт**:
+   - по почте;
+   - в PDF.
+
+::: warning Важно
+Платите со счёта *той же* организации.
+:::
+
+```text
+Оплата по счёту № БО-1
+```
+
+| Тариф | Цена |
+|---|---|
+| Старт | 990 ₽ |
+
+Строка\\
+с переносом и <https://пример.рф/путь>, [](https://example.com/x).
+"""
+
+
+def test_markdown_structure_survives_as_plain_text(tmp_path: Path) -> None:
+    config = write_project(tmp_path / "p", {**ARTICLES, "ru/_replies/rich.md": RICH})
+    build(config, tmp_path / "site")
+    [reply] = replies_of(tmp_path / "site")["replies"]
+    assert reply["body"] == (
+        "Что сделать\n\n"
+        "1. Откройте «Настройки».\n"
+        "2. Нажмите Выставить счёт:\n"
+        "   - по почте;\n"
+        "   - в PDF.\n\n"
+        "Важно\n\n"
+        "Платите со счёта той же организации.\n\n"
+        "Оплата по счёту № БО-1\n\n"
+        "Тариф | Цена\n"
+        "Старт | 990 ₽\n\n"
+        "Строка\n"
+        "с переносом и https://пример.рф/путь, https://example.com/x.")
+    assert reply["links"] == []  # external links are in the text only
+
+
+def test_without_a_base_url_links_are_site_relative_and_a_warning_says_why(
+        tmp_path: Path) -> None:
+    config = write_project(tmp_path / "p", {**ARTICLES, "ru/_replies/perenos.md": PERENOS})
+    config.write_text("site: {title: T}\nlanguages: [ru, en]\n", encoding="utf-8")
+    project = load_project(config)
+    assert project.errors == []
+    [warning] = project.warnings
+    assert warning.path.endswith("config.yml") and warning.message == (
+        "site.base_url is not set, so saved replies link to articles from the site root "
+        "(/ru/...), which a reader's chat can't open; set it to the site's public address")
+    assert project.replies[0].links[0].url == "/ru/oplata/schet/#get-invoice"
