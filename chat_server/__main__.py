@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime
 import getpass
 import secrets
 import sys
@@ -13,11 +14,12 @@ from pathlib import Path
 
 from builder.config.loader import load_config
 from builder.errors import ConfigError
-from chat_server import auth
+from chat_server import api_tokens, auth
 from chat_server.settings import ENVIRONMENT, ChatSettings
 from chat_server.store import DuplicateError, Store, open_store
 
 DEMO_EMAIL = "demo@example.com"
+ROLES = ("agent", "admin")
 # How uvicorn serves the sidecar; bench/chat.py serves it with the same options.
 
 
@@ -69,6 +71,23 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--groups", default="", help="comma-separated groups, e.g. support,billing")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")
+    add.add_argument("--admin", action="store_true",
+                     help="an admin (manages the team, shared tags and tokens); else an agent")
+    role = commands.add_parser("set-role", help="make an operator an agent or an admin",
+                               description="Make an operator an agent or an admin.")
+    role.add_argument("--email", required=True)
+    role.add_argument("role", choices=ROLES)
+    token = commands.add_parser(
+        "add-token", help="make an API token for scripts and integrations",
+        description="Make an API token acting as an operator (with their role). It is "
+        "printed once; only its hash is kept. Use it as 'Authorization: Bearer TOKEN'.")
+    token.add_argument("--operator", dest="email", required=True, metavar="EMAIL")
+    token.add_argument("--label", default="", help="what it is for, e.g. 'CRM sync'")
+    commands.add_parser("list-tokens", help="list API tokens (never the tokens themselves)",
+                        description="List API tokens with their operator, label and use.")
+    revoke = commands.add_parser("revoke-token", help="revoke an API token",
+                                 description="Revoke an API token by its id (list-tokens).")
+    revoke.add_argument("id", type=int)
     commands.add_parser("list-operators", help="list operator accounts",
                         description="List operator accounts with their groups and status.")
     password = commands.add_parser("set-password", help="change an operator's password",
@@ -102,7 +121,7 @@ async def _demo_operator(settings: ChatSettings) -> None:
             return
         password = secrets.token_urlsafe(9)
         await store.add_operator(DEMO_EMAIL, "Demo operator", await _hash(password),
-                                 ("support",))
+                                 ("support",), role="admin")
         print(f"demo operator: {DEMO_EMAIL} / {password}  (log in at /operator/)", flush=True)
     finally:
         await store.close()
@@ -177,8 +196,11 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace,
     if command == "list-operators":
         for op in await store.list_operators():
             state = "disabled" if op["disabled"] else op["status"]
-            print(f"{op['id']}\t{op['email']}\t{op['name']}\t{','.join(op['groups'])}\t{state}")
+            print(f"{op['id']}\t{op['email']}\t{op['name']}\t{','.join(op['groups'])}\t"
+                  f"{op['role']}\t{state}")
         return 0
+    if command in ("list-tokens", "revoke-token"):
+        return await _tokens(store, command, args)
     if command == "add-operator":
         password = _read_password(args.password_stdin)
         if len(password) < 8:
@@ -186,7 +208,8 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace,
             return 1
         groups = tuple(g.strip() for g in args.groups.split(",") if g.strip())
         try:
-            op = await store.add_operator(args.email, args.name, await _hash(password), groups)
+            op = await store.add_operator(args.email, args.name, await _hash(password), groups,
+                                          role="admin" if args.admin else "agent")
         except DuplicateError as exc:
             print(exc, file=sys.stderr)
             return 1
@@ -196,6 +219,16 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace,
     if operator is None:
         print(f"no operator with email {args.email!r}", file=sys.stderr)
         return 1
+    if command == "add-token":
+        token = api_tokens.new_token()
+        made = await store.add_token(operator["id"], api_tokens.token_hash(token), args.label)
+        print(f"token {made['id']} for {operator['email']} ({operator['role']}); it is shown "
+              f"only now:\n{token}")
+        return 0
+    if command == "set-role":
+        await store.update_operator(operator["id"], role=args.role)
+        print(f"{operator['email']} is now an {args.role}")
+        return 0
     if command == "set-password":
         password = _read_password(args.password_stdin)
         if len(password) < 8:
@@ -209,6 +242,25 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace,
         await _announce_ended(settings, operator["id"])
     print(f"{command}: {operator['email']} done")
     return 0
+
+
+async def _tokens(store: Store, command: str, args: argparse.Namespace) -> int:
+    if command == "revoke-token":
+        if not await store.revoke_token(args.id):
+            print(f"no live token {args.id}", file=sys.stderr)
+            return 1
+        print(f"token {args.id} revoked")
+        return 0
+    emails = {op["id"]: op["email"] for op in await store.list_operators()}
+    for t in await store.list_tokens():
+        state = "revoked" if t["revoked_at"] else "live"
+        used = _when(t["last_used_at"]) if t["last_used_at"] else "never used"
+        print(f"{t['id']}\t{emails.get(t['operator_id'], '?')}\t{t['label']}\t{state}\t{used}")
+    return 0
+
+
+def _when(ms: int) -> str:
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chat_server import (
     attachments,
     conversation_search_api,
+    customer_api,
     failed_searches,
     operator_api,
     operator_auth,
     ratings,
+    reminders_api,
+    replies_api,
+    tags_api,
 )
 from chat_server.articles import Articles
 from chat_server.auth import Passwords
@@ -149,6 +153,23 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route(conv + "/close", operator_api.close, methods=["POST"]),
         Route(conv + "/reopen", operator_api.reopen, methods=["POST"]),
         Route(conv + "/attachments", attachments.operator_upload, methods=["POST"]),
+        Route(conv + "/tags", tags_api.set_for_conversation, methods=["PUT"]),
+        Route(op + "/tags", tags_api.catalog, methods=["GET"]),
+        Route(op + "/tags", tags_api.add, methods=["POST"]),
+        Route(op + "/tags/{name}", tags_api.remove, methods=["DELETE"]),
+        Route(op + "/readers/{reader_id}", customer_api.profile, methods=["GET"]),
+        Route(op + "/readers/{reader_id}/notes", customer_api.add_note, methods=["POST"]),
+        Route(op + "/readers/{reader_id}/notes/{id:int}", customer_api.delete_note,
+              methods=["DELETE"]),
+        Route(op + "/customers/{user_id}", customer_api.by_user, methods=["GET", "PUT"]),
+        Route(op + "/reminders", reminders_api.listing, methods=["GET"]),
+        Route(op + "/reminders", reminders_api.add, methods=["POST"]),
+        Route(op + "/reminders/{id:int}", reminders_api.change, methods=["POST", "PATCH"]),
+        Route(op + "/replies", replies_api.listing, methods=["GET"]),
+        Route(op + "/replies", replies_api.add, methods=["POST"]),
+        Route(op + "/replies/{id:int}", replies_api.edit, methods=["POST", "PUT"]),
+        Route(op + "/replies/{id:int}", replies_api.delete, methods=["DELETE"]),
+        Route(op + "/articles", operator_api.articles, methods=["GET"]),
         Route("/operator", lambda request: RedirectResponse("/operator/")),
         Route("/operator/", operator_page),
         Mount("/operator/static", StaticFiles(directory=STATIC / "operator")),
@@ -171,7 +192,8 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
         await store.migrate()
         await broker.connect()
         watchers = [asyncio.create_task(chat.team.watch_snoozes()),
-                    asyncio.create_task(chat.presence.watch())]
+                    asyncio.create_task(chat.presence.watch()),
+                    asyncio.create_task(chat.reminders.watch())]
         try:
             yield
         finally:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from chat_server import events, routing
+from chat_server.article_search import ArticleSearch
 from chat_server.articles import Articles
 from chat_server.auth import Signer
 from chat_server.broker import Broker
@@ -23,8 +24,11 @@ from chat_server.mail import reader_email
 from chat_server.mail.mailer import Mailer
 from chat_server.operator_names import OperatorNames
 from chat_server.presence import Presence
+from chat_server.reminders import Reminders
+from chat_server.saved_replies import TeamReplies
 from chat_server.settings import ChatSettings
 from chat_server.store import Record, Store
+from chat_server.tags import Tags
 from chat_server.team import Team
 from chat_server.views import Views, public_conversation
 
@@ -59,6 +63,10 @@ class Chat:
         self.views = Views(store, settings.secret_key, self.names)
         self.team = Team(settings, store, self.presence, broker.publish)
         self.presence.came_online = self.team.drain_for
+        self.tags = Tags(settings, store, broker.publish)
+        self.reminders = Reminders(settings, store, broker, mailer)
+        self.team_replies = TeamReplies.load(settings.site_dir)
+        self.article_search = ArticleSearch(settings.site_dir, settings.site_base_url)
         # Readers with an open widget in this process; a reply to anyone else goes by email.
         self.reader_sockets: Counter[str] = Counter()
         self._background: set[asyncio.Task[Any]] = set()
@@ -75,12 +83,16 @@ class Chat:
         was: Record | None = None  # a new conversation was nowhere
         if conversation_id is None:
             context = _clean_context(data.get("context"))
+            topic = self._topic(data.get("topic"))
             fields = await self._routing(data.get("article"), routing.Request(
                 lang=str(data.get("lang") or ""), path=routing.page_path(context.get("page", "")),
-                topic=self._topic(data.get("topic"))))
+                topic=topic))
             fields["context"] = context
             conversation, message, created = await self.store.start_conversation(
                 reader["id"], data["client_id"], body, **fields)
+            if created:
+                await self.tags.tag_new(conversation, reader["id"], topic,
+                                        self._collection(data.get("article")), context)
         else:
             if conversation_id not in owned:
                 await self.own_conversation(reader, conversation_id)
@@ -100,6 +112,10 @@ class Chat:
             if was is None or was["status"] != "open":
                 conversation = await self.team.auto_assign(conversation)
         return conversation, message, created
+
+    def _collection(self, article: dict[str, str] | None) -> str:
+        entry = self.articles.get(article["id"], article["lang"]) if article else None
+        return str(entry.get("collection") or "") if entry else ""
 
     def _topic(self, topic: Any) -> str:
         """What the reader picked, if it is one of chat.topics: a made-up one routes nowhere."""
@@ -320,5 +336,5 @@ def _clean_context(context: Any) -> dict[str, str]:
     if not isinstance(context, dict):
         return {}
     keys = ("page", "title", "article_id", "lang", "browser", "timezone", "local_time",
-            "referrer")
+            "referrer", "search")  # search: what the reader searched for and did not find
     return {k: str(context[k])[:500] for k in keys if isinstance(context.get(k), str | int)}

@@ -46,4 +46,6 @@ def for_operator(event: dict[str, Any], operator_name: str) -> str | None:
     if kind == "viewing":
         return frame("viewing", operator_id=event["operator_id"],
                      conversation_id=event["conversation_id"], socket=event["socket"])
+    if kind in ("tags", "reminder", "customer", "tag_catalog"):
+        return frame(kind, **{k: v for k, v in event.items() if k != "kind"})
     return None

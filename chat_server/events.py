@@ -91,6 +91,35 @@ class SessionEndedEvent(TypedDict):
     session: str
 
 
+class TagsEvent(TypedDict):
+    """A conversation's tags now (operators only)."""
+
+    kind: Literal["tags"]
+    conversation_id: int
+    tags: list[str]
+
+
+class ReminderEvent(TypedDict):
+    """A reminder made, changed, done or fallen due (`due`: tell its owner now)."""
+
+    kind: Literal["reminder"]
+    reminder: Record
+    due: bool
+
+
+class CustomerEvent(TypedDict):
+    """A reader's lasting notes or attributes changed; pages showing them ask again."""
+
+    kind: Literal["customer"]
+    reader_id: str
+
+
+class CatalogEvent(TypedDict):
+    """The team's list of tags changed."""
+
+    kind: Literal["tag_catalog"]
+
+
 def where(conversation: Record | None) -> Record | None:
     """The fields that put a conversation in an inbox view (status, assignee, group). Operator
     events carry them as they were before the event (`was`; None for a new conversation), so
@@ -147,3 +176,19 @@ def viewing(operator_id: int, conversation_id: int | None, socket: str) -> Viewi
 def session_ended(operator_id: int | None = None, session_hash: str = "") -> SessionEndedEvent:
     return {"kind": "session_ended", "operator_id": operator_id, "session": session_hash}
 
+
+
+def tags(conversation_id: int, names: list[str]) -> TagsEvent:
+    return {"kind": "tags", "conversation_id": conversation_id, "tags": names}
+
+
+def reminder(record: Record, due: bool = False) -> ReminderEvent:
+    return {"kind": "reminder", "reminder": record, "due": due}
+
+
+def customer(reader_id: str) -> CustomerEvent:
+    return {"kind": "customer", "reader_id": reader_id}
+
+
+def tag_catalog() -> CatalogEvent:
+    return {"kind": "tag_catalog"}

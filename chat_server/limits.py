@@ -136,6 +136,7 @@ class RedisLimits:
 PUBLIC = Rule("public", rate=1.0, burst=30)  # ratings, failed searches: per endpoint and address
 CONNECT = Rule("connect", rate=1.0, burst=30)  # reader socket handshakes per address
 UPLOAD = Rule("upload", rate=1.0, burst=30)  # attachment uploads cost 5 each
+TOKEN = Rule("token", rate=20.0, burst=200)  # API token requests per address (scripts poll)
 
 # Operator logins, per address across every email (against one password sprayed over many
 # accounts): 20 tries, then one every 20 s. Wrong passwords for one account from one address

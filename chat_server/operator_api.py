@@ -28,8 +28,9 @@ def _int(value: str | None, default: int = 0) -> int:
 
 @operator_only
 async def inbox(request: Request, operator: Record) -> Response:
-    """A page of a view (`view`, `sort` = recent | waiting, `offset`, `limit` ≤ 500), or the
-    rows of some conversations (`ids=1,2,3`: ones a page heard of and has no row for)."""
+    """A page of a view (`view`, `sort` = recent | waiting, `offset`, `limit` ≤ 500, `tag`),
+    or the rows of some conversations (`ids=1,2,3`: ones a page heard of and has no row
+    for). Each row carries its tags."""
     params = request.query_params
     view, sort = params.get("view", "open"), params.get("sort", "recent")
     if view not in INBOX_VIEWS or sort not in INBOX_SORTS:
@@ -37,9 +38,15 @@ async def inbox(request: Request, operator: Record) -> Response:
     ids = _ids(params.get("ids"))
     limit = min(max(_int(params.get("limit"), 100), 1), 500)
     offset = min(max(_int(params.get("offset"), 0), 0), 1_000_000)
+    tag = params.get("tag") or None
+    if tag is not None and len(tag) > 120:
+        return json_error(400, "bad_tag")
     store = _chat(request).store
-    rows = await store.inbox(view, operator["id"], limit + 1, offset, sort, ids)
-    return JSONResponse({"view": view, "sort": sort, "offset": offset,
+    rows = await store.inbox(view, operator["id"], limit + 1, offset, sort, ids, tag)
+    tags = await store.conversation_tags(r["id"] for r in rows[:limit])
+    for row in rows[:limit]:
+        row["tags"] = tags[row["id"]]
+    return JSONResponse({"view": view, "sort": sort, "offset": offset, "tag": tag,
                          "conversations": rows[:limit], "more": len(rows) > limit,
                          "counts": await store.inbox_counts(operator["id"])})
 
@@ -60,9 +67,12 @@ async def conversation(request: Request, operator: Record) -> Response:
     earlier = [c for c in await chat.store.reader_conversations(found["reader_id"])
                if c["id"] != found["id"]]
     messages = await chat.store.messages_after(found["id"], 0, internal=True)
-    return JSONResponse({"conversation": found, "reader": reader, "earlier": earlier,
+    tags = await chat.store.conversation_tags([found["id"]])
+    return JSONResponse({"conversation": {**found, "tags": tags[found["id"]]},
+                         "reader": reader, "earlier": earlier,
                          "messages": await chat.views.for_operators(messages),
-                         "actions": await chat.store.actions(found["id"])})
+                         "actions": await chat.store.actions(found["id"]),
+                         "reminders": await chat.store.reminders(reader_id=found["reader_id"])})
 
 
 async def _body(request: Request) -> dict[str, object]:
@@ -159,3 +169,14 @@ async def ratings(request: Request, operator: Record) -> Response:
         entry["url"] = article.get("url", "")
         entry["author"] = article.get("author", "")
     return JSONResponse({"ratings": stats})
+
+
+@operator_only
+async def articles(request: Request, operator: Record) -> Response:
+    """The help center's articles for `q` in `lang`, as the site's search finds them."""
+    chat = _chat(request)
+    lang = request.query_params.get("lang", "")[:16]
+    query = request.query_params.get("q", "")[:300]
+    if lang not in chat.settings.languages:
+        return json_error(400, "bad_lang")
+    return JSONResponse({"articles": await chat.article_search.search(lang, query)})

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 
-from chat_server import auth, limits
+from chat_server import api_tokens, auth, limits
 from chat_server.client_address import client_address
 from chat_server.http_json import BodyError, json_error, read_json
 from chat_server.operator_sessions import Session
@@ -25,7 +25,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def operator_view(operator: Record) -> Record:
-    return {k: operator[k] for k in ("id", "email", "name", "groups", "status")}
+    return {k: operator[k] for k in ("id", "email", "name", "groups", "status", "role")}
 
 
 async def current_session(conn: HTTPConnection) -> Session | None:
@@ -41,26 +41,57 @@ async def current_operator(conn: HTTPConnection) -> Record | None:
 
 
 def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) -> Endpoint:
-    """Require a session; for state changes also same origin and the session's CSRF token."""
+    """Require a session (for state changes also same origin and the session's CSRF token),
+    or an API token in `Authorization: Bearer` (api_tokens.py), which needs no CSRF."""
 
     async def wrapped(request: Request) -> Response:
-        session = await current_session(request)
-        if session is None:
-            return json_error(401, "login_required")
-        if request.method not in ("GET", "HEAD") and not (
-                same_origin(request) and request.app.state.signer.check_csrf(
-                    session.id, request.headers.get(auth.CSRF_HEADER))):
-            return json_error(403, "csrf")
+        operator = await _authenticated(request)
+        if isinstance(operator, Response):
+            return operator
         if not ids_in_range(request):
             return json_error(404, "not_found")
-        request.state.operator_session = session
         try:
-            return await endpoint(request, session.operator)
+            return await endpoint(request, operator)
         except BodyError as exc:
             return json_error(exc.status, exc.code)
 
     wrapped.__name__ = endpoint.__name__
     return wrapped
+
+
+def admin_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) -> Endpoint:
+    """operator_only, for an admin: managing the team, shared tags and tokens."""
+
+    async def for_admins(request: Request, operator: Record) -> Response:
+        if not is_admin(operator):
+            return json_error(403, "admin_only")
+        return await endpoint(request, operator)
+
+    for_admins.__name__ = endpoint.__name__
+    return operator_only(for_admins)
+
+
+def is_admin(operator: Record) -> bool:
+    return operator.get("role") == "admin"
+
+
+async def _authenticated(request: Request) -> Record | Response:
+    token = api_tokens.bearer(request)
+    if token is not None:
+        found = await api_tokens.token_operator(request, token) if token else None
+        if found is None:
+            return json_error(401, "bad_token")
+        request.state.operator_session = None
+        return found
+    session = await current_session(request)
+    if session is None:
+        return json_error(401, "login_required")
+    if request.method not in ("GET", "HEAD") and not (
+            same_origin(request) and request.app.state.signer.check_csrf(
+                session.id, request.headers.get(auth.CSRF_HEADER))):
+        return json_error(403, "csrf")
+    request.state.operator_session = session
+    return session.operator
 
 
 def ids_in_range(request: Request) -> bool:
@@ -139,6 +170,8 @@ async def me(request: Request) -> Response:
 @operator_only
 async def logout(request: Request, operator: Record) -> Response:
     """Ends this session everywhere: its cookie stops working and its sockets close."""
+    if request.state.operator_session is None:
+        return json_error(400, "not_a_session")  # a token is revoked, not logged out
     await request.app.state.sessions.end(request.state.operator_session)
     # Offline now, not when the sockets' leases expire (presence.py).
     await request.app.state.chat.presence.logged_out(request.state.operator_session.hash)

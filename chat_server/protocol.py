@@ -111,6 +111,10 @@ SERVER_OUT: dict[str, str] = {
     "presence": "operator",
     "action": "operator",
     "viewing": "operator",
+    "tags": "operator",
+    "reminder": "operator",
+    "customer": "operator",
+    "tag_catalog": "operator",
     "error": "both",
     "pong": "both",
 }

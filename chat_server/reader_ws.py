@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import auth, event_frames, events, file_kinds, limits
+from chat_server import attributes, auth, event_frames, events, file_kinds, limits
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
@@ -113,6 +113,9 @@ async def _identify(chat: Chat, signer: auth.Signer, hello: dict[str, Any]) -> R
             return Reader(_unsaved(reader_id or auth.new_reader_id(), changes), stored=False,
                           changes=changes, lang=lang)
     assert record is not None
+    if "attributes" in changes:  # what the back end pushed (customer_api) stays
+        changes["attributes"] = attributes.merged(record["attributes"] or {},
+                                                  changes["attributes"])
     if changes:
         await store.update_reader(record["id"], **changes)
         record = await store.get_reader(record["id"]) or record
@@ -127,22 +130,11 @@ def _hello_changes(hello: dict[str, Any], verified: bool) -> dict[str, Any]:
     if isinstance(hello.get("email"), str) and EMAIL.match(hello["email"].strip()):
         changes["email"] = hello["email"].strip()
     if verified and isinstance(hello.get("attributes"), dict):
-        changes["attributes"] = _clean_attributes(hello["attributes"])
+        changes["attributes"] = attributes.clean(hello["attributes"])
     if isinstance(hello.get("context"), dict):
         changes["context"] = {k: str(v)[:500] for k, v in list(hello["context"].items())[:20]
                               if isinstance(v, str | int | float)}
     return changes
-
-
-def _clean_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
-    """A host product's user attributes: at most 50 short scalar values."""
-    clean: dict[str, Any] = {}
-    for key, value in list(attributes.items())[:50]:
-        if isinstance(value, bool | int | float):
-            clean[str(key)[:64]] = value
-        elif isinstance(value, str):
-            clean[str(key)[:64]] = value[:500]
-    return clean
 
 
 def _unsaved(reader_id: str, changes: dict[str, Any]) -> Record:

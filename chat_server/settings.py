@@ -84,6 +84,8 @@ class ChatSettings:
     groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # chat.groups
     routes: tuple[Mapping[str, str], ...] = ()  # chat.routes
     topics: tuple[str, ...] = ()  # the ids of chat.topics: what a reader may pick
+    topic_titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    tags: tuple[Mapping[str, Any], ...] = ()  # chat.tags: {name, colour, description}
     data_dir: Path = Path(_default("chat.data_dir"))
     allowed_origins: tuple[str, ...] = _default("chat.allowed_origins")
     identity_required: bool = _default("chat.identity_required")
@@ -141,6 +143,8 @@ class ChatSettings:
             routes=_checked_routes(chat["routes"], chat["groups"], chat["default_group"],
                                    tuple(t["id"] for t in chat["topics"])),
             topics=tuple(t["id"] for t in chat["topics"]),
+            topic_titles={t["id"]: t["title"] for t in chat["topics"]},
+            tags=tuple(chat["tags"]),
             data_dir=data_dir,
             allowed_origins=tuple(chat["allowed_origins"]),
             identity_required=chat["identity_required"],

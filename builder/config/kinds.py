@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -246,6 +247,42 @@ def _topics(value: Any) -> tuple[dict[str, Any], ...]:
     return tuple(topics)
 
 
+_TAG_FIELDS = {"name", "colour", "description"}
+MAX_TAG_CHARS = 40
+
+
+def tag_name(value: Any) -> str:
+    """A tag as operators type it and filter by: NFC, lowercase, single spaces, 1–40
+    characters, no ':' (automatic tags own names like 'kind:bug')."""
+    text = " ".join(unicodedata.normalize("NFC", _string(value)).lower().split())
+    if not text or len(text) > MAX_TAG_CHARS or ":" in text or not text.isprintable():
+        raise Invalid(f"tag {text!r}: 1 to {MAX_TAG_CHARS} printable characters, no ':'")
+    return text
+
+
+def _tags(value: Any) -> tuple[dict[str, Any], ...]:
+    """The team's tags: [{name, colour, description}], colour and description optional."""
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list of {{name, colour, description}}, got {_describe(value)}")
+    tags, seen = [], set()
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or "name" not in item or set(item) - _TAG_FIELDS:
+            raise Invalid(f"tag {index + 1}: expected {{name, colour, description}}")
+        try:
+            name = tag_name(item["name"])
+            colour = _color(item.get("colour", "#64748b"))
+        except Invalid as exc:
+            raise Invalid(f"tag {index + 1}: {exc}") from exc
+        if name in seen:
+            raise Invalid(f"tag {index + 1}: {name!r} is listed twice")
+        seen.add(name)
+        tags.append({"name": name, "colour": colour,
+                     "description": _localized(item.get("description", ""))})
+    return tuple(tags)
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -276,6 +313,7 @@ WEEKDAYS = Kind("list of 1..7 (Monday = 1)", _weekdays)
 GROUPS = Kind("mapping name → {title, capacity, auto_assign}", _groups)
 ROUTES = Kind("list of {group, lang, collection, path, topic}", _routes)
 TOPICS = Kind("list of {id, title}", _topics)
+TAGS = Kind("list of {name, colour, description}", _tags)
 
 
 def integer(minimum: int, maximum: int) -> Kind:

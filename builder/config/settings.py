@@ -23,6 +23,7 @@ from builder.config.kinds import (
     ROUTES,
     STRING,
     STRINGS,
+    TAGS,
     TIME,
     TIMEZONE,
     TOPICS,
@@ -106,6 +107,11 @@ SETTINGS: tuple[Setting, ...] = (
             "What the widget asks a reader their question is about before the first message "
             "(id, title as text or {lang: text}); chat.routes can send each topic to a group. "
             "Empty: the widget asks nothing."),
+    Setting("chat.tags", TAGS, (),
+            "The team's tags for conversations: name (lowercase, up to 40 characters), colour "
+            "('#rrggbb'), description (text or {lang: text}). Admins add more in the operator "
+            "page. Automatic tags (first-contact, returning, after-hours, sad-rating, "
+            "failed-search, collection:…, kind:…) are added by the sidecar."),
     Setting("chat.routes", ROUTES, (),
             "Which group a new conversation goes to, first matching rule wins: {group, lang, "
             "collection (the article's), path (a prefix of the page's path), topic (what the "

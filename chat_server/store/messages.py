@@ -18,7 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from chat_server.store.base import Record
 from chat_server.store.queries import Queries
 from chat_server.store.rows import inserted_id, now_ms, to_record
-from chat_server.store.schema import attachments, conversations, messages, readers
+from chat_server.store.schema import (
+    attachments,
+    conversation_tags,
+    conversations,
+    messages,
+    readers,
+)
 from chat_server.store.search_index import index_message
 
 T = TypeVar("T")
@@ -86,14 +92,19 @@ class MessageQueries(Queries):
             conversations.c.reader_id == reader_id).order_by(conversations.c.id.desc()))
 
     async def inbox(self, view: str, operator_id: int, limit: int = 100, offset: int = 0,
-                    sort: str = "recent", ids: list[int] | None = None) -> list[Record]:
+                    sort: str = "recent", ids: list[int] | None = None,
+                    tag: str | None = None) -> list[Record]:
         """One page of a view as rows of the operator's list: the conversation, who the
         reader is, the last message's first words, how many of the reader's messages no
-        operator has read, and since when the reader has waited for an answer."""
+        operator has read, and since when the reader has waited for an answer. `tag`: only
+        the conversations that have it."""
         c = conversations.c
         where = _inbox_filter(view, operator_id)
         if ids is not None:
             where = [c.id.in_(ids)]
+        if tag is not None:
+            tagged = conversation_tags.c
+            where.append(c.id.in_(select(tagged.conversation_id).where(tagged.tag == tag)))
         waiting = _waiting_since()
         order = ([waiting.is_(None), waiting.asc(), c.id.asc()] if sort == "waiting"
                  else [c.updated_at.desc(), c.id.desc()])

@@ -77,6 +77,9 @@ class PeopleQueries(Queries):
         assert found is not None
         return found
 
+    async def reader_by_user(self, user_id: str) -> Record | None:
+        return await self._one(select(readers).where(readers.c.user_id == user_id))
+
     async def reader_for_user(self, user_id: str, new_id: str) -> Record:
         query = select(readers).where(readers.c.user_id == user_id)
         found = await self._one(query)

@@ -70,7 +70,7 @@ async def test_sigkill_loses_no_acknowledged_message(tmp_path: Path) -> None:
     assert cli(config, "add-operator", "--email", "anna@example.com", "--name", "Again",
                "--password-stdin", stdin="long enough password\n").returncode == 1
     listed = cli(config, "list-operators").stdout
-    assert "anna@example.com\tАнна\tsupport\taway" in listed
+    assert "anna@example.com\tАнна\tsupport\tagent\taway" in listed
     assert (tmp_path / "data" / "chat.db").is_file()
 
     process = start_subprocess(config, port)

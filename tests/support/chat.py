@@ -97,14 +97,14 @@ def password_hash() -> str:
 
 
 def add_operator_sync(settings: ChatSettings, email: str, name: str,
-                      groups: tuple[str, ...] = ()) -> dict[str, Any]:
+                      groups: tuple[str, ...] = (), role: str = "agent") -> dict[str, Any]:
     """Create an operator straight in the store (before or beside a running server)."""
 
     async def run() -> dict[str, Any]:
         store = open_store(settings.database)
         await store.migrate()
         try:
-            return await store.add_operator(email, name, password_hash(), groups)
+            return await store.add_operator(email, name, password_hash(), groups, role=role)
         finally:
             await store.close()
 
@@ -241,6 +241,10 @@ class Operator:
 
     async def post(self, path: str, **body: Any) -> httpx.Response:
         return await self.client.post(path, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    async def send(self, method: str, path: str, body: Any = None) -> httpx.Response:
+        return await self.client.request(method, path, json=body,
+                                         headers={"X-CSRF-Token": self.csrf})
 
     async def socket(self) -> ClientConnection:
         cookie = "; ".join(f"{k}={v}" for k, v in self.client.cookies.items())
