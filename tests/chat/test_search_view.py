@@ -6,6 +6,7 @@ CSV export, and a reader's hostile name staying text."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from support.chat import (
 from support.env import CHROMIUM_FLAGS, chromium_executable, require
 
 pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[2]
 
 MOUNT = """async (operators) => {
   const { h, render } = await import("preact");
@@ -113,6 +115,15 @@ async def test_words_filters_opening_and_the_csv(page: tuple[ServerThread, Page]
     await hit.locator("button").click()
     assert await tab.evaluate("window.opened") == [paid]
     assert await tab.evaluate("window.pwned") is None
+    # Both languages have every word the view asks for (a missing one would show English).
+    tables = await tab.evaluate("""async () => {
+      const m = await import("/operator/static/views/search_strings.mjs");
+      return [Object.keys(m.SEARCH_STRINGS.en).sort(), Object.keys(m.SEARCH_STRINGS.ru).sort()];
+    }""")
+    assert tables[0] == tables[1]
+    source = (ROOT / "chat_server/static/operator/views/search.mjs").read_text(encoding="utf-8")
+    used = set(re.findall(r'sayS\(lang, "(\w+)"[,)]', source))  # not "state_" + state
+    assert used and used <= set(tables[0])
     assert tab.errors == []  # type: ignore[attr-defined]
 
 
