@@ -83,6 +83,8 @@ class Chat:
         was: Record | None = None  # a new conversation was nowhere
         if conversation_id is None:
             context = _clean_context(data.get("context"))
+            if data.get("lang"):  # the hello's, checked: saved replies and articles follow it
+                context.setdefault("lang", str(data["lang"]))
             topic = self._topic(data.get("topic"))
             fields = await self._routing(data.get("article"), routing.Request(
                 lang=str(data.get("lang") or ""), path=routing.page_path(context.get("page", "")),

@@ -132,5 +132,7 @@ class Tags:
             names.append("kind:" + topic)
         added = await self.store.add_conversation_tags(conversation["id"], names)
         if added:
-            await self._publish(events.OPERATORS, events.tags(conversation["id"], added))
+            # The whole list, as after a set: an operator may have tagged it first.
+            now = (await self.store.conversation_tags([conversation["id"]]))[conversation["id"]]
+            await self._publish(events.OPERATORS, events.tags(conversation["id"], now))
         return added

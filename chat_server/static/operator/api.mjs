@@ -17,8 +17,17 @@ export function makeApi(csrf) {
       method: "POST", credentials: "same-origin", body: JSON.stringify(body),
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
     }).then(answer),
+    put: (path, body) => write("PUT", path, body, csrf),
+    del: (path) => write("DELETE", path, undefined, csrf),
     upload: (path, form) => fetch(path, {
       method: "POST", credentials: "same-origin", body: form, headers: { "X-CSRF-Token": csrf() },
     }).then(answer),
   };
+}
+
+function write(method, path, body, csrf) {
+  return fetch(path, {
+    method: method, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+  }).then(answer);
 }

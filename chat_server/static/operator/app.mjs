@@ -9,6 +9,7 @@ import { loadDraft, saveDraft } from "./drafts.mjs";
 import { TYPING_FADE_MS, collision, initialState, pageKey, reduce } from "./store.mjs";
 import { say } from "./strings.mjs";
 import { Page } from "./views/page.mjs";
+import { workspaceActs } from "./workspace_actions.mjs";
 
 const kit = window.HelpCenterChatKit;
 const prefs = kit.storage("operator-", kit.TEXT);  // "operator-lang": a plain "ru" or "en"
@@ -76,6 +77,9 @@ function heard(frame) {
     }
     welcomed = true;
     loadInbox(0);
+    work.loadCatalog();
+    work.countDue();
+    if (state.current && state.detail && state.detail.conversation) work.loadProfile(state.detail.conversation.reader_id);
     if (state.current) {
       send({ type: "open", conversation_id: state.current, after_id: lastId() });
       send({ type: "viewing", conversation_id: state.current });
@@ -88,7 +92,20 @@ function heard(frame) {
     if (m.author_kind === "reader") alertNew(before);
     if (m.author_kind === "reader" && state.current === m.conversation_id && !document.hidden) markRead(m.id);
   }
+  workspaceHeard(frame);
   fetchStaleRows();
+}
+
+// Frames that say "ask again": the team's tags, a customer's profile, the reminder lists.
+function workspaceHeard(frame) {
+  if (frame.type === "tag_catalog") work.loadCatalog();
+  if (frame.type === "customer" && state.profile && state.profile.reader_id === frame.reader_id) {
+    work.loadProfile(frame.reader_id);
+  }
+  if (frame.type === "reminder") {
+    if (state.tab === "reminders") work.loadReminders();
+    work.countDue();
+  }
 }
 
 function lastId() {
@@ -102,11 +119,11 @@ function lastId() {
 // with no move heard while it was on its way; otherwise they are asked for again.
 let moves = 0;
 function loadInbox(offset) {
-  const view = state.view, sort = state.sort, heardBefore = moves;
-  const query = "view=" + view + "&sort=" + sort + "&offset=" + offset;
+  const view = state.view, sort = state.sort, tag = state.tagFilter, heardBefore = moves;
+  const query = "view=" + view + "&sort=" + sort + "&offset=" + offset + (tag ? "&tag=" + encodeURIComponent(tag) : "");
   return api.get("/api/operator/inbox?" + query).then((data) => {
     const settled = moves === heardBefore;
-    dispatch({ type: "inbox", view: view, sort: sort, offset: offset, rows: data.conversations,
+    dispatch({ type: "inbox", view: view, sort: sort, tag: tag, offset: offset, rows: data.conversations,
       more: data.more, counts: settled ? data.counts : null });
     if (!settled) recount();
   }).catch(failedRequest);
@@ -152,6 +169,9 @@ function openConversation(id) {
   send({ type: "viewing", conversation_id: id });
   api.get("/api/operator/conversations/" + id).then((data) => {
     dispatch({ type: "opened", data: data });
+    const c = data.conversation, replyLang = (c.context && c.context.lang) || "";
+    work.loadProfile(c.reader_id);
+    if (!state.replies[replyLang]) work.loadReplies(replyLang);
     const readers = data.messages.filter((m) => m.author_kind === "reader");
     if (readers.length && !document.hidden) markRead(readers[readers.length - 1].id);
   }).catch((err) => {
@@ -269,7 +289,12 @@ document.addEventListener("visibilitychange", () => {
 });
 
 /* --- what the views may do ----------------------------------------------------------------- */
+const work = workspaceActs({ api: api, dispatch: dispatch, state: () => state, failed: failedRequest,
+  reloadInbox: () => loadInbox(0) });
+
 const act = {
+  ...work,
+  api: api,
   login(email, password) {
     return api.post("/api/operator/login", { email: email, password: password }).then(start);
   },
@@ -286,6 +311,8 @@ const act = {
     dispatch({ type: "tab", tab: name });
     if (name === "ratings") api.get("/api/operator/ratings").then((d) => dispatch({ type: "report", name: "ratings", rows: d.ratings }));
     if (name === "searches") act.reloadSearches();
+    if (name === "reminders") work.loadReminders();
+    if (name === "library") { work.loadReplies(""); work.loadCatalog(); }
   },
   reloadSearches() {
     api.get("/api/operator/failed-searches").then((d) => dispatch({ type: "report", name: "searches", rows: d.failed_searches }));

@@ -4,6 +4,8 @@
  * by a colleague take the same path. No DOM here: node runs it in the tests.
  */
 
+import { WORKSPACE_FRAMES, WORKSPACE_HANDLERS, tagged, workspaceState } from "./workspace.mjs";
+
 export const VIEWS = ["unassigned", "mine", "open", "snoozed", "closed"];
 export const TYPING_FADE_MS = 6000;  // a "typing" nobody renewed or stopped (a closed tab) fades
 
@@ -29,6 +31,7 @@ export function initialState(lang, now) {
     mode: "reply",  // reply | note
     notice: null,  // {kind: "error" | "info", key, text}
     reports: { ratings: null, searches: null },
+    ...workspaceState(),
   };
 }
 
@@ -48,7 +51,7 @@ export function inView(view, conversation, meId) {
  * view and sort: every redraw asks, and most redraws change no row. */
 let lastRows = null;
 export function visibleRows(state) {
-  const key = [state.rows, state.view, state.sort, state.me && state.me.id];
+  const key = [state.rows, state.view, state.sort, state.me && state.me.id, state.tagFilter];
   if (lastRows && lastRows.key.every((part, i) => part === key[i])) return lastRows.rows;
   const rows = sortedRows(state);
   lastRows = { key: key, rows: rows };
@@ -56,7 +59,8 @@ export function visibleRows(state) {
 }
 
 function sortedRows(state) {
-  const rows = Object.values(state.rows).filter((r) => inView(state.view, r, state.me && state.me.id));
+  const rows = Object.values(state.rows)
+    .filter((r) => inView(state.view, r, state.me && state.me.id) && tagged(state, r));
   if (state.sort === "waiting") {
     rows.sort((a, b) => (a.waiting_since == null) - (b.waiting_since == null)
       || (a.waiting_since || 0) - (b.waiting_since || 0) || a.id - b.id);
@@ -66,7 +70,7 @@ function sortedRows(state) {
   return rows;
 }
 
-export function pageKey(state) { return state.view + ":" + state.sort; }
+export function pageKey(state) { return state.view + ":" + state.sort + ":" + state.tagFilter; }
 
 export function reduce(state, action) {
   const handler = HANDLERS[action.type];
@@ -149,6 +153,7 @@ const FRAMES = {
     return { ...state, viewing: viewing };
   },
   error(state, f) { return { ...state, notice: { kind: "error", key: "error_" + f.code } }; },
+  ...WORKSPACE_FRAMES,
 };
 
 /* A transfer or an assignment to this operator by someone else: they are told. */
@@ -263,14 +268,15 @@ const HANDLERS = {
   inbox(state, a) {
     const rows = { ...state.rows };
     a.rows.forEach((r) => { rows[r.id] = { ...r, stale: false }; });
-    const key = a.view + ":" + a.sort;
+    const key = a.view + ":" + a.sort + ":" + (a.tag || "");
     const loaded = a.offset + a.rows.length;
     return { ...state, rows: rows, counts: a.counts || state.counts,
       pages: { ...state.pages, [key]: { loaded: loaded, more: a.more } } };
   },
   opening: (state, a) => ({ ...state, current: a.id, screen: "conversation", notice: null,
-    panel: null,
-    detail: { id: a.id, loading: true, messages: [], actions: [], readId: 0, conversation: null, reader: null, earlier: [] } }),
+    panel: null, profile: null, articles: { query: "", items: null },
+    detail: { id: a.id, loading: true, messages: [], actions: [], readId: 0, conversation: null, reader: null,
+      earlier: [], reminders: [] } }),
   opened(state, a) {
     if (state.current !== a.data.conversation.id) return state;
     const c = a.data.conversation;
@@ -281,7 +287,8 @@ const HANDLERS = {
     const actions = (a.data.actions || []).concat(state.detail ? state.detail.actions : [])
       .filter((x, i, all) => all.findIndex((y) => y.id === x.id) === i).sort((x, y) => x.id - y.id);
     let next = { ...state, detail: { id: c.id, loading: false, conversation: c, reader: a.data.reader,
-      earlier: a.data.earlier, messages: messages, actions: actions, readId: c.reader_read_id } };
+      earlier: a.data.earlier, messages: messages, actions: actions, readId: c.reader_read_id,
+      reminders: a.data.reminders || [] } };
     next = moved(next, c, "same");
     if (next.drafts[c.id] && !(next.draftSince[c.id] > 0)) {
       // A draft kept from before: what it may collide with is what comes after this.
@@ -320,6 +327,7 @@ const HANDLERS = {
       detail: detail ? { ...detail, messages: messages } : detail };
   },
   report: (state, a) => ({ ...state, reports: { ...state.reports, [a.name]: a.rows } }),
+  ...WORKSPACE_HANDLERS,
 };
 
 // Message ids only grow: "since the draft began" is "after this id", whatever the clocks say.

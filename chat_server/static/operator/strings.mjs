@@ -1,5 +1,6 @@
 /* The operator page's words, Russian and English: every label the page shows comes from here,
  * never a raw key (a missing key shows the English word, and a test reads both tables). */
+import * as workspace from "./workspace_strings.mjs";
 
 const en = {
   login_title: "Operator login", email: "Email", password: "Password", login: "Log in",
@@ -118,6 +119,9 @@ const ru = {
   action_closed: "{actor}: закрыто", action_reopened: "{actor}: открыто снова",
   action_reopened_reader: "Читатель написал снова — открыто", someone: "кто-то", queue_of: "очередь группы {group}",
 };
+
+Object.assign(en, workspace.en);
+Object.assign(ru, workspace.ru);
 
 export const STRINGS = { en: en, ru: ru };
 

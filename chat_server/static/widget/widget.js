@@ -54,7 +54,7 @@
   var chat = {
     ws: null, ready: false, panel: null, parts: {}, conversation: null, messages: {},
     outbox: store.get("outbox", []), availability: null, retry: kit.backoff(500, true),
-    pendingArticle: null, link: null,
+    pendingArticle: null, link: null, identity: null,
 
     connect: function () {
       if (chat.ws) return;
@@ -62,8 +62,14 @@
       chat.ws = ws;
       ws.onopen = function () {
         chat.retry.reset();
-        ws.send(JSON.stringify({ type: "hello", token: store.get("token", undefined) || undefined,
-                                 link: chat.link || undefined, context: context(), lang: cfg.lang }));
+        var hello = { type: "hello", token: store.get("token", undefined) || undefined,
+                      link: chat.link || undefined, context: context(), lang: cfg.lang };
+        if (chat.identity) {
+          ["user_id", "user_hash", "name", "email", "attributes"].forEach(function (k) {
+            if (chat.identity[k] !== undefined) hello[k] = chat.identity[k];
+          });
+        }
+        ws.send(JSON.stringify(hello));
         chat.link = null;
       };
       ws.onmessage = function (e) { chat.receive(JSON.parse(e.data)); };
@@ -506,6 +512,19 @@
     open: function (options) { start(); chat.open(options); },  // a 😞 may come before `load`
     close: chat.close
   };
+  // The host product names its logged-in user (README, "Identify your users"): the next
+  // hello carries them, and an open socket says hello again. The server believes it only
+  // with a user_hash made with CHAT_IDENTITY_SECRET; calls made before this script loaded
+  // wait in HelpCenter.q.
+  function identify(user) {
+    if (!user || typeof user !== "object" || !user.user_id) return;
+    chat.identity = { user_id: String(user.user_id), user_hash: String(user.user_hash || ""),
+                      name: user.name, email: user.email, attributes: user.attributes };
+    if (chat.ws) chat.ws.close();  // onclose reconnects with the identity
+  }
+  var queued = (window.HelpCenter && window.HelpCenter.q) || [];
+  window.HelpCenter = { identify: identify, open: window.HelpCenterChat.open };
+  if (queued.length) identify(queued[queued.length - 1]);
   // After the page: the widget never competes with the article for the first paint.
   if (document.readyState === "complete") start();
   else window.addEventListener("load", function () { (window.requestIdleCallback || setTimeout)(start); });

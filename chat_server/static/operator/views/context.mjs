@@ -1,7 +1,9 @@
-/* Who the reader is and where they wrote from, in the operator's words (no raw keys). */
+/* Who the reader is (with what the host product says of them), where they wrote from, and
+ * the customer's lasting notes, path and reminders (customer.mjs), in the operator's words. */
 import { html } from "../html.mjs";
 import { say } from "../strings.mjs";
 import { clock, ratingLabel } from "./format.mjs";
+import { CustomerNotes, CustomerPath, Reminders } from "./customer.mjs";
 import { groupTitle } from "./handoff.mjs";
 
 const CONTEXT_FIELDS = ["page", "title", "article_id", "lang", "browser", "timezone", "local_time", "referrer"];
@@ -11,7 +13,9 @@ export function Context({ state, act }) {
   const detail = state.detail;
   if (!detail || !detail.conversation) return html`<aside id="context" class="context"></aside>`;
   const c = detail.conversation;
-  const reader = detail.reader || {};
+  // The profile is asked for again when a back end pushes new attributes: it is the newer.
+  const profile = state.profile && state.profile.reader_id === c.reader_id ? state.profile.data.reader : null;
+  const reader = { ...(detail.reader || {}), ...(profile || {}) };
   const attributes = reader.attributes || {};
   const readerPairs = [
     [say(lang, "field_name"), reader.name],
@@ -28,11 +32,14 @@ export function Context({ state, act }) {
     <${Pairs} id="reader-info" pairs=${readerPairs} />
     <h3>${say(lang, "context")}</h3>
     <${Pairs} id="context-info" pairs=${contextPairs} />
+    <${CustomerNotes} state=${state} act=${act} />
+    <${Reminders} key=${c.id} state=${state} act=${act} />
+    ${state.profile ? html`<${CustomerPath} state=${state} act=${act} />` : html`
     <h3>${say(lang, "earlier")}</h3>
     <ul id="earlier">
       ${detail.earlier.map((e) => html`<li key=${e.id}><button type="button" class="link" onClick=${() => act.open(e.id)}>
         #${e.id} · ${clock(lang, e.created_at)} · ${say(lang, "status_" + e.status)}</button></li>`)}
-    </ul>
+    </ul>`}
   </aside>`;
 }
 

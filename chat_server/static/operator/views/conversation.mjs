@@ -1,5 +1,5 @@
-/* One conversation: its header and actions, the messages, who is typing, and the composer
- * (reply or internal note, a file, the draft kept per conversation). */
+/* One conversation: its header and actions, its tags, the messages, who is typing, and the
+ * composer (composer.mjs). */
 import { useEffect, useRef } from "preact/hooks";
 import { html } from "../html.mjs";
 import { viewers } from "../store.mjs";
@@ -7,7 +7,8 @@ import { say } from "../strings.mjs";
 import { clock } from "./format.mjs";
 import { ActionLine } from "./history.mjs";
 import { Snooze, Transfer } from "./handoff.mjs";
-import { EmojiButton, atCaret } from "./emoji.mjs";
+import { Composer } from "./composer.mjs";
+import { TagEditor } from "./tags.mjs";
 
 const kit = window.HelpCenterChatKit;
 
@@ -36,6 +37,7 @@ export function Conversation({ state, act }) {
       <button type="button" id="snooze-button" aria-expanded=${state.panel === "snooze"} onClick=${() => act.panel("snooze")}>${say(lang, "snooze")}</button>
       <button type="button" id="toggle-status" onClick=${act.toggleStatus}>${say(lang, row.status === "open" ? "close" : "reopen")}</button>
     </header>
+    <${TagEditor} state=${state} act=${act} />
     ${state.panel === "transfer" && html`<${Transfer} state=${state} act=${act} />`}
     ${state.panel === "snooze" && html`<${Snooze} state=${state} act=${act} />`}
     <${Messages} state=${state} detail=${detail} lang=${lang} />
@@ -100,34 +102,4 @@ function Typing({ who, viewers, lang }) {
     <span id="typing" class="typing">${typing.join(" ")}</span>
     ${looking.length > 0 && html`<span id="viewers" class="viewers">👁 ${say(lang, "viewing", { names: looking.join(", ") })}</span>`}
   </p>`;
-}
-
-
-function Composer({ state, act }) {
-  const lang = state.lang;
-  const note = state.mode === "note";
-  const text = state.drafts[state.current] || "";
-  function keydown(e) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); act.send(); }
-    if (e.key === "Escape") e.currentTarget.blur();
-  }
-  return html`<form id="composer" class=${"composer" + (note ? " composing-note" : "")}
-      onSubmit=${(e) => { e.preventDefault(); act.send(); }}>
-    <div class="modes" role="radiogroup">
-      <label><input type="radio" name="mode" value="reply" checked=${!note} onChange=${() => act.mode("reply")} /> ${say(lang, "mode_reply")}</label>
-      <label><input type="radio" name="mode" value="note" checked=${note} onChange=${() => act.mode("note")} /> ${say(lang, "mode_note")}</label>
-    </div>
-    <textarea id="composer-text" rows="3" maxlength="4000" value=${text}
-      placeholder=${say(lang, note ? "note_placeholder" : "draft_placeholder")}
-      onInput=${(e) => act.draft(e.currentTarget.value)} onKeyDown=${keydown}></textarea>
-    <div class="composer-actions">
-      <label class="attach">
-        <input id="attach-file" class="visually-hidden" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"
-          onChange=${(e) => { act.upload(e.currentTarget.files[0]); e.currentTarget.value = ""; }} />
-        <span class="attach-button" aria-hidden="true">📎</span> ${say(lang, "attach")}
-      </label>
-      <${EmojiButton} lang=${lang} onPick=${(emoji) => act.draft(atCaret("composer-text", text, emoji))} />
-      <button type="submit" id="send" disabled=${!text.trim()}>${say(lang, "send")}</button>
-    </div>
-  </form>`;
 }

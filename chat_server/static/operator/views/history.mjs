@@ -1,5 +1,5 @@
 /* A line of a conversation's history: who assigned, transferred, snoozed, closed or reopened
- * it, and when. Operators only; the reader never sees these. */
+ * it, which tags they added or removed, and when. Operators only; the reader never sees these. */
 import { html } from "../html.mjs";
 import { nameOf } from "../store.mjs";
 import { say } from "../strings.mjs";
@@ -13,6 +13,7 @@ export function ActionLine({ action, state }) {
     actor: action.actor_id == null ? "" : who(action.actor_id),
     to: d.to != null ? who(d.to) : say(lang, "queue_of", { group: d.group || "" }),
     until: d.until ? clock(lang, d.until) : "",
+    changes: (d.added || []).map((t) => "+" + t).concat((d.removed || []).map((t) => "−" + t)).join(" "),
   };
   return html`<li class="action" data-kind=${action.kind}>
     <span>${say(lang, key(action), fill)}</span>

@@ -6,6 +6,7 @@ import { VIEWS, pageKey, visibleRows } from "../store.mjs";
 import { say } from "../strings.mjs";
 import { clock, duration, ratingLabel, readerLabel } from "./format.mjs";
 import { groupTitle } from "./handoff.mjs";
+import { TagFilter, TagList } from "./tags.mjs";
 
 const REPLY_TARGET_MS = 15 * 60 * 1000;  // the team's promise of a first answer
 
@@ -21,12 +22,15 @@ export function Inbox({ state, act }) {
         <span>${say(lang, "view_" + v)}</span> <span class="count" data-count=${v}>${state.counts[v]}</span>
       </button>`)}
     </div>
-    <label class="sort">${say(lang, "sort")}
-      <select value=${state.sort} onChange=${(e) => act.sort(e.currentTarget.value)}>
-        <option value="recent">${say(lang, "sort_recent")}</option>
-        <option value="waiting">${say(lang, "sort_waiting")}</option>
-      </select>
-    </label>
+    <div class="list-filters">
+      <label class="sort">${say(lang, "sort")}
+        <select value=${state.sort} onChange=${(e) => act.sort(e.currentTarget.value)}>
+          <option value="recent">${say(lang, "sort_recent")}</option>
+          <option value="waiting">${say(lang, "sort_waiting")}</option>
+        </select>
+      </label>
+      <${TagFilter} state=${state} act=${act} />
+    </div>
     <ul id="conversations" class="conversations">
       ${rows.length ? rows.map((row) => html`<${Row} key=${row.id} row=${row} state=${state} act=${act}
           active=${state.current === row.id} />`)
@@ -60,7 +64,8 @@ class Row extends Component {
   shouldComponentUpdate(next) {
     const before = this.props, now = next.state, then = before.state;
     return next.row !== before.row || next.active !== before.active || now.lang !== then.lang
-      || now.now !== then.now || now.operators !== then.operators || now.groups !== then.groups;
+      || now.now !== then.now || now.operators !== then.operators || now.groups !== then.groups
+      || now.catalog !== then.catalog;
   }
 
   render(props) { return rowView(props); }
@@ -88,6 +93,7 @@ function rowView({ row, state, act }) {
         ${assignee && html`<span class="assignee">${assignee.id === state.me.id ? say(lang, "you") : assignee.name}</span>`}
         ${row.article_id && html`<span class="article">${row.article_id}</span>`}
       </span>
+      <${TagList} names=${row.tags} catalog=${state.catalog} lang=${lang} />
     </button>
   </li>`;
 }

@@ -8,7 +8,12 @@ import { Context } from "./context.mjs";
 import { Conversation } from "./conversation.mjs";
 import { Inbox } from "./inbox.mjs";
 import { Login } from "./login.mjs";
+import { DueList } from "./due.mjs";
+import { Library } from "./library.mjs";
 import { Ratings, Searches } from "./reports.mjs";
+import { SearchView } from "./search.mjs";
+
+const TABS = ["inbox", "reminders", "search", "library", "ratings", "searches"];
 
 export function Page({ state, act }) {
   if (state.connection === "login" || !state.me) {
@@ -22,6 +27,11 @@ export function Page({ state, act }) {
       <${Conversation} state=${state} act=${act} />
       <${Context} state=${state} act=${act} />
     </main>`}
+    ${state.tab === "reminders" && html`<${DueList} state=${state} act=${act} />`}
+    ${state.tab === "search" && html`<main id="tab-search" class="report">
+      <${SearchView} api=${act.api} lang=${state.lang} tags=${state.catalog} operators=${state.operators}
+        groups=${state.groups} onOpen=${(id) => { act.tab("inbox"); act.open(id); }} /></main>`}
+    ${state.tab === "library" && html`<${Library} state=${state} act=${act} />`}
     ${state.tab === "ratings" && html`<${Ratings} state=${state} />`}
     ${state.tab === "searches" && html`<${Searches} state=${state} act=${act} />`}
     <${Shortcuts} state=${state} act=${act} />
@@ -34,8 +44,9 @@ function TopBar({ state, act }) {
   return html`<header class="topbar">
     <strong class="brand">${say(lang, "app_title")}</strong>
     <nav class="tabs" aria-label="Sections">
-      ${["inbox", "ratings", "searches"].map((t) => html`<button type="button" key=${t} data-tab=${t}
-        class=${"tab" + (state.tab === t ? " active" : "")} onClick=${() => act.tab(t)}>${say(lang, "tab_" + t)}</button>`)}
+      ${TABS.map((t) => html`<button type="button" key=${t} data-tab=${t}
+        class=${"tab" + (state.tab === t ? " active" : "")} onClick=${() => act.tab(t)}>${say(lang, "tab_" + t)}
+        ${t === "reminders" && state.dueCount > 0 && html` <span class="count" id="due-count">${state.dueCount}</span>`}</button>`)}
     </nav>
     <span class="spacer"></span>
     <span id="me-name" class="me">${state.me.name}</span>
