@@ -32,12 +32,16 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-def site_policy(inline_scripts: Iterable[str], chat_url: str = "") -> str:
+def site_policy(inline_scripts: Iterable[str], chat_url: str = "",
+                identity_url: str = "") -> str:
     """The policy of every page. The chat widget (when `chat.url` is set) loads its script and
     styles from the sidecar, shows attachment images from it and talks to it over HTTP and a
-    websocket. `blob:` scripts: the search worker runs the site's own scripts from blob: URLs
-    (search-worker.js) when a header policy reaches it; only running script can make one."""
+    websocket; with `chat.identity_url` it also asks that endpoint of the host product who is
+    logged in (connect-src only: nothing from there runs or shows). `blob:` scripts: the search
+    worker runs the site's own scripts from blob: URLs (search-worker.js) when a header policy
+    reaches it; only running script can make one."""
     chat = origin(chat_url)
+    identity = origin(identity_url) if chat else ""
     socket = chat.replace("http", "ws", 1) if chat else ""
     hashes = sorted({script_hash(source) for source in inline_scripts})
 
@@ -49,7 +53,7 @@ def site_policy(inline_scripts: Iterable[str], chat_url: str = "") -> str:
         f"script-src {sources('blob:', *hashes, chat)}",
         f"style-src {sources(chat)} 'unsafe-inline'",  # brand colours, table alignment
         f"img-src {sources(chat)} data:",
-        f"connect-src {sources(chat, socket)}",
+        f"connect-src {sources(*dict.fromkeys([chat, socket, identity]))}",
         "worker-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",

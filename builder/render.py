@@ -63,7 +63,8 @@ class Renderer:
             for name in ("home", "collection", "article", "search", "404", "root")
         }
         self._scripts = self._inline_scripts()
-        self.csp = site_policy(self._scripts.values(), config.section("chat")["url"])
+        chat = config.section("chat")
+        self.csp = site_policy(self._scripts.values(), chat["url"], chat["identity_url"])
         self._common = {lang: self._language_context(lang) for lang in self.languages}
 
     # --- everything ---------------------------------------------------------------------------
@@ -267,6 +268,7 @@ class Renderer:
                 )
             ),
             "chat_url": chat_url,
+            "chat_identity_url": self.config.section("chat")["identity_url"],
             "chat_topics": [{"id": topic["id"], "title": _localized(topic["title"], lang)}
                             for topic in self.config.section("chat")["topics"]],
             "search_enabled": bool(self.config["search.enabled"]),

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
@@ -66,6 +67,19 @@ def _url(value: Any) -> str:
     text = _string(value).strip()
     if text and not re.match(r"^https?://[^\s/]+", text):
         raise Invalid(f"expected an http(s) URL, got {text!r}")
+    return text
+
+
+def _secure_url(value: Any) -> str:
+    """An absolute https URL; http only on this machine (localhost, 127.0.0.1), for tests and
+    a laptop. What a page fetches with the reader's cookies must not travel in clear."""
+    text = _url(value)
+    if not text:
+        return text
+    parts = urlsplit(text)
+    local = parts.hostname in ("localhost", "127.0.0.1")
+    if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise Invalid(f"expected an https URL (http only for localhost), got {text!r}")
     return text
 
 
@@ -300,6 +314,7 @@ BOOL = Kind("true/false", _bool)
 COLOR = Kind("colour '#rrggbb'", _color)
 URL = Kind("http(s) URL", _url)
 BASE_URL = Kind("http(s) URL", _base_url)
+SECURE_URL = Kind("https URL", _secure_url)
 EDIT_URL = Kind("URL with {path}", _edit_url)
 PATH = Kind("path relative to config.yml", _string)
 LANGUAGES = Kind("list of language codes", _languages)

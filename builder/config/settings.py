@@ -21,6 +21,7 @@ from builder.config.kinds import (
     LOCALIZED_TEXT,
     PATH,
     ROUTES,
+    SECURE_URL,
     STRING,
     STRINGS,
     TAGS,
@@ -124,6 +125,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chat.identity_required", BOOL, False,
             "Only accept readers identified by user_id + user_hash (HMAC-SHA256 with the "
             "CHAT_IDENTITY_SECRET environment variable); anonymous readers are refused."),
+    Setting("chat.identity_url", SECURE_URL, "",
+            "An endpoint of your product, e.g. 'https://app.example.com/api/help-identity', "
+            "that the widget asks (with the reader's cookies, CORS) who is logged in before "
+            "it first connects: a JSON {user_id, user_hash, name, email, attributes} names "
+            "them, anything else leaves them anonymous. https only (http for localhost); the "
+            "pages' Content-Security-Policy allows its origin. Empty: no such request."),
     Setting("chat.email_from", STRING, "",
             "Sender address of offline replies by email; empty means no email is sent."),
     Setting("chat.attachments_reader_mib_per_day", integer(1, 100_000), 50,

@@ -6,9 +6,11 @@ scheme, the language redirect, the chat widget and the preview's live reload all
 from __future__ import annotations
 
 import functools
+import json
 import re
 import threading
 from collections.abc import Iterator
+from html import unescape as html_unescape
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,63 @@ def test_the_policy_refuses_inline_script_but_the_hashed_ones() -> None:
     assert directives["object-src"] == "'none'" and directives["base-uri"] == "'self'"
     assert "unsafe" not in directives["script-src"] and "*" not in policy
     assert "chat" not in site_policy(["a()"], "")
+
+
+def test_the_identity_endpoint_may_only_be_fetched() -> None:
+    policy = site_policy(["a()"], "https://chat.example.com",
+                         "https://app.example.com/api/help-identity?x=1")
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    assert directives["connect-src"] == ("'self' https://chat.example.com wss://chat.example.com"
+                                         " https://app.example.com")
+    assert "app.example.com" not in policy.replace(directives["connect-src"], "")
+    same = site_policy(["a()"], "https://chat.example.com", "https://chat.example.com/me")
+    assert same == site_policy(["a()"], "https://chat.example.com")  # listed once
+    assert site_policy(["a()"], "", "https://app.example.com/me") == site_policy(["a()"], "")
+
+
+CONFIG_JSON = re.compile(
+    r'<script type="application/json" id="helpcenter-chat-config">(.*?)</script>', re.S)
+
+
+def built_article(root: Path, chat: str) -> tuple[dict[str, Any], dict[str, str], str]:
+    """The chat config JSON, the CSP meta's directives and _data/csp.txt of a site built with
+    `chat` as config.yml's chat section ({} for a page without the widget)."""
+    write(root / "config.yml", f"site: {{title: Help}}\nlanguages: [en]\nchat: {chat}\n")
+    write(root / "content/en/nds/plain.md", ARTICLE.format(title="Plain", body="Text.\n"))
+    build(root / "config.yml", root / "site", force=True)
+    html = (root / "site/en/nds/plain/index.html").read_text()
+    found = META.search(html)
+    config = CONFIG_JSON.search(html)
+    assert found
+    policy = html_unescape(found.group(1))
+    directives = dict(d.split(" ", 1) for d in policy.split("; "))
+    header = (root / "site/_data/csp.txt").read_text()
+    return json.loads(config.group(1)) if config else {}, directives, header
+
+
+def test_a_site_with_an_identity_url_tells_the_widget_and_lets_it_connect(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HELPCENTER_CACHE", str(tmp_path / "cache"))
+    plain_config, plain, plain_header = built_article(
+        tmp_path / "plain", "{url: 'https://chat.example.com'}")
+    config, directives, header = built_article(
+        tmp_path / "identity", "{url: 'https://chat.example.com', "
+                               "identity_url: 'https://app.example.com:8443/api/help-identity'}")
+    assert config["identity_url"] == "https://app.example.com:8443/api/help-identity"
+    assert config["url"] == "https://chat.example.com"
+    assert directives["connect-src"] == ("'self' https://chat.example.com wss://chat.example.com"
+                                         " https://app.example.com:8443")
+    assert "connect-src " + directives["connect-src"] in header
+    # Only connect-src changes, and without the setting nothing does.
+    assert {k: v for k, v in directives.items() if k != "connect-src"} == {
+        k: v for k, v in plain.items() if k != "connect-src"}
+    assert "identity_url" not in plain_config
+    assert plain["connect-src"] == "'self' https://chat.example.com wss://chat.example.com"
+    assert "app.example.com" not in plain_header
+    # No chat, no widget: the endpoint is never asked, so the policy does not name it.
+    config, directives, _ = built_article(tmp_path / "nochat",
+                                          "{identity_url: 'https://app.example.com/me'}")
+    assert config == {} and directives["connect-src"] == "'self'"
 
 
 def test_every_page_carries_the_policy_and_it_allows_exactly_its_inline_scripts(

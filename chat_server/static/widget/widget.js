@@ -54,10 +54,11 @@
   var chat = {
     ws: null, ready: false, panel: null, parts: {}, conversation: null, messages: {},
     outbox: store.get("outbox", []), availability: null, retry: kit.backoff(500, true),
-    pendingArticle: null, link: null, identity: null,
+    pendingArticle: null, link: null, identity: null, lookingUp: false, lookedUp: false,
 
     connect: function () {
-      if (chat.ws) return;
+      if (chat.ws || chat.lookingUp) return;
+      if (cfg.identity_url && !chat.lookedUp) return chat.lookUp();
       var ws = new WebSocket(base.replace(/^http/, "ws") + "/ws/reader");
       chat.ws = ws;
       ws.onopen = function () {
@@ -80,6 +81,29 @@
         if (e.code === 4401 || e.code === 4403) return; // refused for good: do not hammer
         setTimeout(chat.connect, chat.retry.next());
       };
+    },
+    // chat.identity_url: once, before the first hello, ask the host product (its cookies,
+    // CORS) who is logged in. A JSON object with a user_id names them as identify() would;
+    // anything else (204, 401, a network error, bad JSON, 3 s without an answer) leaves the
+    // reader anonymous, quietly. An identify() made on the page itself wins.
+    lookUp: function () {
+      chat.lookingUp = true;
+      var abort = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = setTimeout(function () { if (abort) abort.abort(); done(); }, 3000);
+      function done(user) {
+        if (!chat.lookingUp) return;
+        clearTimeout(timer);
+        chat.lookingUp = false;
+        chat.lookedUp = true;
+        if (user && typeof user === "object" && user.user_id && !chat.identity) remember(user);
+        chat.connect();
+      }
+      try {
+        fetch(cfg.identity_url, { credentials: "include", mode: "cors", cache: "no-store",
+                                  signal: abort ? abort.signal : undefined })
+          .then(function (r) { return r.status === 200 ? r.json() : null; })
+          .then(done, function () { done(); });
+      } catch { done(); }
     },
     send: function (frame) {
       if (chat.ws && chat.ready) chat.ws.send(JSON.stringify(frame));
@@ -515,11 +539,15 @@
   // The host product names its logged-in user (README, "Identify your users"): the next
   // hello carries them, and an open socket says hello again. The server believes it only
   // with a user_hash made with CHAT_IDENTITY_SECRET; calls made before this script loaded
-  // wait in HelpCenter.q.
-  function identify(user) {
-    if (!user || typeof user !== "object" || !user.user_id) return;
+  // wait in HelpCenter.q. (The help center's own pages run no such script: there
+  // chat.identity_url answers the same question, see chat.lookUp.)
+  function remember(user) {
     chat.identity = { user_id: String(user.user_id), user_hash: String(user.user_hash || ""),
                       name: user.name, email: user.email, attributes: user.attributes };
+  }
+  function identify(user) {
+    if (!user || typeof user !== "object" || !user.user_id) return;
+    remember(user);
     if (chat.ws) chat.ws.close();  // onclose reconnects with the identity
   }
   var queued = (window.HelpCenter && window.HelpCenter.q) || [];

@@ -142,6 +142,28 @@ def test_authors_problems(tmp_path: Path) -> None:
     ]
 
 
+def test_identity_url_takes_https_and_http_only_on_this_machine(tmp_path: Path) -> None:
+    for url in ("https://app.example.com/api/help-identity", "http://127.0.0.1:8001/me",
+                "http://localhost/me"):
+        config = load_config(write_config(tmp_path, f"site: {{title: T}}\nchat:\n"
+                                                    f"  url: https://chat.example.com\n"
+                                                    f"  identity_url: {url}\n"))
+        assert config["chat.identity_url"] == url
+    assert load_config(write_config(tmp_path, "site: {title: T}\n"))["chat.identity_url"] == ""
+    path = write_config(tmp_path, "\n".join([
+        "site: {title: T}",                          # 1
+        "chat:",                                     # 2
+        "  identity_url: http://app.example.com/me",  # 3 clear text to a real host
+        "",
+    ]))
+    assert problems_of(path) == [
+        "config.yml:3: chat.identity_url: expected an https URL (http only for localhost), "
+        "got 'http://app.example.com/me'"]
+    path = write_config(tmp_path, "site: {title: T}\nchat:\n  identity_url: ftp://app/me\n")
+    assert problems_of(path) == [
+        "config.yml:3: chat.identity_url: expected an http(s) URL, got 'ftp://app/me'"]
+
+
 # --- defaults and values ----------------------------------------------------------------------
 
 
@@ -243,6 +265,9 @@ def test_corpora_configs_load_with_defaults(corpus_root: Path) -> None:
         (kinds.COLOR, "#12345", "expected a colour like '#2563eb', got '#12345'"),
         (kinds.URL, "help.example.com", "expected an http(s) URL, got 'help.example.com'"),
         (kinds.EDIT_URL, "https://git.example.com/edit", "must contain {path}"),
+        (kinds.SECURE_URL, "http://app.example.com/me", "expected an https URL"),
+        (kinds.SECURE_URL, "http://localhost.example.com/me", "expected an https URL"),
+        (kinds.SECURE_URL, "javascript:alert(1)", "expected an http(s) URL"),
         (kinds.LANGUAGES, [], "expected a non-empty list of language codes"),
         (kinds.LANGUAGES, ["Russian"], "'Russian' is not a language code"),
         (kinds.TIMEZONE, "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
@@ -273,6 +298,8 @@ def test_kind_rejects_with_a_message(kind: kinds.Kind, value: object, message: s
         (kinds.BASE_URL, "https://x.example", "https://x.example/"),
         (kinds.BASE_URL, "", ""),
         (kinds.EDIT_URL, "https://g.example/e/{path}", "https://g.example/e/{path}"),
+        (kinds.SECURE_URL, "https://app.example.com:8443/me", "https://app.example.com:8443/me"),
+        (kinds.SECURE_URL, "http://127.0.0.1:8001/me", "http://127.0.0.1:8001/me"),
     ],
 )
 def test_kind_accepts_and_normalises(kind: kinds.Kind, value: object, expected: object) -> None:
