@@ -8,14 +8,12 @@ team's tags in the library; and the same on a 390 px phone."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 from support.chat import (
@@ -240,4 +238,117 @@ async def test_a_lasting_note_and_a_reminder_that_falls_due_on_the_colleagues_sc
     await expect(boris.locator("#due-reminders [data-reminder]")).to_have_count(0)
     await expect(boris.locator("#due-count")).to_have_count(0)
     no_errors(anna, boris)
+    await reader.close()
+
+
+async def test_what_the_product_says_of_its_user_appears_while_the_conversation_is_open(
+        desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    secret = desk.server.settings.identity_secret
+    reader, conversation_id = await reader_asks(
+        desk, "Не вижу счёт", user_id="u-42", user_hash=auth.user_hash(secret, "u-42"),
+        name="Ольга", attributes={"plan": "Start"})
+    await open_conversation(anna, conversation_id, "unassigned")
+    info = anna.locator("#reader-info")
+    await expect(info).to_contain_text("Start")
+    # The host product's back end changes the plan (a script would use a Bearer token; the
+    # endpoint is the same): the open page shows it without a reload.
+    status = await anna.evaluate("""async () => {
+        const me = await (await fetch('/api/operator/me')).json();
+        const r = await fetch('/api/operator/customers/u-42', {method: 'PUT', body: JSON.stringify(
+          {attributes: {plan: 'Pro <script>', paying: true}}), headers: {'Content-Type':
+          'application/json', 'X-CSRF-Token': me.csrf}});
+        return r.status;
+    }""")
+    assert status == 200
+    await expect(info).to_contain_text("Pro <script>")
+    await expect(info).not_to_contain_text("Start")
+    await expect(info).to_contain_text("true")
+    await shot(anna, "attributes")
+    no_errors(anna)
+    await reader.close()
+
+
+async def test_a_personal_reply_made_in_the_library_is_offered_in_the_reply_box(
+        desk: Desk) -> None:
+    boris = await desk.operator("boris@example.com")
+    await boris.click("[data-tab='library']")
+    library = boris.locator("#reply-library")
+    await expect(library.locator("[data-reply='team:ru/perenos']")).to_be_visible()
+    await boris.fill("#reply-shortcut", "#скидка")
+    await boris.fill("#reply-title", "Скидка за год")
+    await boris.fill("#reply-body", "{{reader_name}}, при оплате за год — скидка 20%.")
+    await boris.click("#reply-save")
+    await expect(library.locator(".reply-item.personal")).to_contain_text("Скидка за год")
+    await expect(boris.locator("#reply-shortcut")).to_have_value("")
+    # The same keyword again is refused with words, and what was typed stays.
+    await boris.fill("#reply-shortcut", "скидка")
+    await boris.fill("#reply-title", "Другая")
+    await boris.fill("#reply-body", "Текст")
+    await boris.click("#reply-save")
+    await expect(boris.locator("#notice")).to_contain_text("уже есть шаблон")
+    await expect(boris.locator("#reply-title")).to_have_value("Другая")
+    # An agent sees the team's tags but cannot add one.
+    await expect(boris.locator("#tag-catalog [data-tag='vip']")).to_be_visible()
+    await expect(boris.locator("#tag-form")).to_have_count(0)
+    await shot(boris, "library")
+    reader, conversation_id = await reader_asks(desk, "Сколько стоит год?", name="Пётр")
+    await boris.click("[data-tab='inbox']")
+    await open_conversation(boris, conversation_id, "unassigned")
+    box = boris.locator("#composer-text")
+    await box.press_sequentially("#скид")
+    await expect(boris.locator("#reply-suggestions .suggestion").first).to_contain_text(
+        "Скидка за год")
+    await box.press("Tab")
+    assert await box.input_value() == "Пётр, при оплате за год — скидка 20%."
+    await reader.close()
+
+
+async def test_an_admin_adds_a_tag_and_a_colleague_can_use_it_at_once(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com")
+    boris = await desk.operator("boris@example.com")
+    reader, conversation_id = await reader_asks(desk, "Договор на юрлицо")
+    await open_conversation(boris, conversation_id, "unassigned")
+    await anna.click("[data-tab='library']")
+    await anna.fill("#new-tag-name", "юрлицо")
+    await anna.fill("#new-tag-description", "Клиент — организация")
+    await anna.click("#new-tag-add")
+    await expect(anna.locator("#tag-catalog [data-tag='юрлицо']")).to_be_visible()
+    # Boris's page hears the team's list changed: the tag is offered and filters his inbox.
+    await expect(boris.locator("#tag-options option[value='юрлицо']")).to_have_count(1)
+    # (Preact sets an option's value as a property: its text is what a selector sees.)
+    await expect(boris.locator("#tag-filter option", has_text="юрлицо")).to_have_count(1)
+    await anna.locator("#tag-catalog li", has=anna.locator("[data-tag='юрлицо']")).locator(
+        "button").click()
+    await expect(boris.locator("#tag-options option[value='юрлицо']")).to_have_count(0)
+    no_errors(anna, boris)
+    await reader.close()
+
+
+async def test_the_workspace_fits_a_390_px_phone(desk: Desk) -> None:
+    anna = await desk.operator("anna@example.com", width=390)
+    reader, conversation_id = await reader_asks(desk, "Можно заплатить позже?", name="Ольга")
+    await anna.locator(f".conversation-item[data-id='{conversation_id}'] button").click()
+    await anna.fill("#tag-input", "vip")
+    await anna.press("#tag-input", "Enter")
+    await expect(anna.locator("#conversation-tags [data-tag='vip']")).to_be_visible()
+    box = anna.locator("#composer-text")
+    await box.press_sequentially("#перен")
+    await expect(anna.locator("#reply-suggestions")).to_be_visible()
+    await shot(anna, "phone-suggestions")
+    for screen in ("conversation", "context"):
+        if screen == "context":
+            await box.press("Escape")
+            await anna.click("#conversation .phone-only >> nth=1")
+            await expect(anna.locator("#note-form")).to_be_visible()
+            await shot(anna, "phone-context")
+        wide = await anna.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 390, (screen, wide)
+    for tab in ("reminders", "search", "library"):
+        await anna.click(f"[data-tab='{tab}']")
+        await expect(anna.locator(f"#tab-{tab}")).to_be_visible()
+        wide = await anna.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 390, (tab, wide)
+    await shot(anna, "phone-library")
+    no_errors(anna)
     await reader.close()
