@@ -72,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input")
     add.add_argument("--admin", action="store_true",
-                     help="an admin (manages the team, shared tags and tokens); else an agent")
+                     help="an admin (adds and removes the team's tags in the page); else an agent")
     role = commands.add_parser("set-role", help="make an operator an agent or an admin",
                                description="Make an operator an agent or an admin.")
     role.add_argument("--email", required=True)

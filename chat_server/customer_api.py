@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from chat_server import attributes, auth, events
 from chat_server.conversations import EMAIL, Chat
 from chat_server.http_json import json_error, read_json
-from chat_server.operator_auth import operator_only
+from chat_server.operator_auth import is_admin, operator_only
 from chat_server.store import Record
 
 MAX_NOTE_CHARS = 2000
@@ -79,9 +79,16 @@ async def add_note(request: Request, operator: Record) -> Response:
 
 @operator_only
 async def delete_note(request: Request, operator: Record) -> Response:
+    """A lasting note is the team's record: its author or an admin may delete it."""
     chat = _chat(request)
     reader_id = str(request.path_params["reader_id"])[:64]
-    if not await chat.store.delete_customer_note(reader_id, int(request.path_params["id"])):
+    note_id = int(request.path_params["id"])
+    note = next((x for x in await chat.store.customer_notes(reader_id) if x["id"] == note_id), None)
+    if note is None:
+        return json_error(404, "not_found")
+    if note["author_id"] != operator["id"] and not is_admin(operator):
+        return json_error(403, "not_yours")
+    if not await chat.store.delete_customer_note(reader_id, note_id):
         return json_error(404, "not_found")
     await chat.broker.publish(events.OPERATORS, events.customer(reader_id))
     return JSONResponse({"ok": True})

@@ -60,7 +60,8 @@ def operator_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) ->
 
 
 def admin_only(endpoint: Callable[[Request, Record], Awaitable[Response]]) -> Endpoint:
-    """operator_only, for an admin: managing the team, shared tags and tokens."""
+    """operator_only, for an admin: the team's shared tags (accounts, roles and tokens are the
+    server owner's, through `python -m chat_server`)."""
 
     async def for_admins(request: Request, operator: Record) -> Response:
         if not is_admin(operator):

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
-from chat_server import event_frames, events, presence
+from chat_server import event_frames, events, file_kinds, presence
 from chat_server.broker import Subscriber
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_session, operator_view
@@ -80,6 +80,7 @@ async def _serve(connection: Connection, session: OperatorSession,
         counts=await chat.store.inbox_counts(operator_id),
         groups=_groups(chat.settings),
         viewing=await chat.store.viewers(now_ms()),
+        attachments=file_kinds.offered(chat.settings.attachments_kinds),
         availability=await chat.presence.availability(
             online=sum(state == "online" for state in states.values()))))
     heartbeat = asyncio.create_task(session.heartbeat())

@@ -239,8 +239,13 @@ async def test_a_back_end_pushes_attributes_and_the_profile_shows_the_path(
     again, _ = await open_reader(desk.ws, **{**hello, "attributes": {"plan": "Pro"}})
     fresh = (await anna.client.get(path)).json()["reader"]["attributes"]
     assert fresh["plan"] == "Pro" and fresh["paid_until"] == "2027-01-31"
-    gone = await anna.send(
-        "DELETE", f"/api/operator/readers/{reader_id}/notes/{note.json()['note']['id']}")
+    note_path = f"/api/operator/readers/{reader_id}/notes/{note.json()['note']['id']}"
+    boris = await Operator.login(desk, "boris@example.com")  # an agent, not its author
+    refused = await boris.send("DELETE", note_path)
+    assert (refused.status_code, refused.json()["error"]) == (403, "not_yours")
+    assert len((await anna.client.get(f"/api/operator/readers/{reader_id}")).json()["notes"]) == 1
+    await boris.close()
+    gone = await anna.send("DELETE", note_path)
     assert gone.status_code == 200
     assert (await anna.client.get("/api/operator/customers/nobody")).status_code == 404
     await again.close()

@@ -31,6 +31,7 @@ export function initialState(lang, now) {
     mode: "reply",  // reply | note
     notice: null,  // {kind: "error" | "info", key, text}
     reports: { ratings: null, searches: null },
+    accept: "image/png,image/jpeg,image/gif,image/webp,application/pdf",  // welcome says what passes
     ...workspaceState(),
   };
 }
@@ -93,7 +94,8 @@ const FRAMES = {
     const viewing = {};
     (f.viewing || []).forEach((v) => { viewing[v.socket] = v; });
     return { ...state, connection: "online", operators: operators, counts: f.counts, groups: f.groups || [],
-      me: { ...state.me, ...f.operator }, rows: {}, pages: {}, viewing: viewing };
+      me: { ...state.me, ...f.operator }, rows: {}, pages: {}, viewing: viewing,
+      accept: (f.attachments && f.attachments.accept) || state.accept };
   },
   message(state, f) { return withMessage(state, f.message, f.conversation, f.was, false); },
   ack(state, f) { return withMessage(state, f.message, f.conversation, f.was, true); },

@@ -120,6 +120,6 @@ function openReader(state) {
 
 /* The words for a refused change: the server's code when the page has words for it. */
 function messageFor(err, fallback) {
-  const known = ["shortcut_taken", "admin_only", "bad_tag", "bad_reply", "bad_reminder"];
+  const known = ["shortcut_taken", "admin_only", "bad_tag", "bad_reply", "bad_reminder", "not_yours"];
   return known.indexOf(err && err.code) >= 0 ? err.code : fallback;
 }

@@ -22,7 +22,7 @@ export const en = {
   new_tag: "New tag", colour: "Colour", description: "Description", admins_only: "Only admins add tags",
   bad_tag: "This tag cannot be used", save_failed: "Could not save",
   variables_hint: "{{reader_name}} and {{operator_name}} are filled in",
-  action_tagged: "{actor} changed the tags: {changes}", edit: "Edit", admin_only: "Only admins can do this", bad_reminder: "Check the date and the note",
+  not_yours: "Only its author or an admin can delete it", action_tagged: "{actor} changed the tags: {changes}", edit: "Edit", admin_only: "Only admins can do this", bad_reminder: "Check the date and the note",
 };
 
 export const ru = {
@@ -46,5 +46,5 @@ export const ru = {
   new_tag: "Новый тег", colour: "Цвет", description: "Описание", admins_only: "Теги добавляют администраторы",
   bad_tag: "Такой тег нельзя", save_failed: "Не удалось сохранить",
   variables_hint: "{{reader_name}} и {{operator_name}} подставятся сами",
-  action_tagged: "{actor}: теги {changes}", edit: "Изменить", admin_only: "Это могут только администраторы", bad_reminder: "Проверьте дату и текст",
+  not_yours: "Удалить может автор или администратор", action_tagged: "{actor}: теги {changes}", edit: "Изменить", admin_only: "Это могут только администраторы", bad_reminder: "Проверьте дату и текст",
 };

@@ -84,7 +84,7 @@ export function Composer({ state, act }) {
       <button type="button" id="insert-article" aria-expanded=${articles ? "true" : "false"}
         onClick=${() => setArticles(!articles)}>📄 ${say(lang, "insert_article")}</button>
       <label class="attach">
-        <input id="attach-file" class="visually-hidden" type="file" accept="image/png,image/jpeg,image/gif,image/webp,application/pdf"
+        <input id="attach-file" class="visually-hidden" type="file" accept=${state.accept}
           onChange=${(e) => { act.upload(e.currentTarget.files[0]); e.currentTarget.value = ""; }} />
         <span class="attach-button" aria-hidden="true">📎</span> ${say(lang, "attach")}
       </label>

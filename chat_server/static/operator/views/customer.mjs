@@ -26,7 +26,8 @@ export function CustomerNotes({ state, act }) {
       ${notes.map((n) => html`<li key=${n.id} data-note=${n.id}>
         <p class="note-body">${n.body}</p>
         <span class="muted">${nameOf(state, n.author_id)} · ${clock(lang, n.created_at)}</span>
-        <button type="button" class="link" onClick=${() => act.deleteNote(n.id)}>${say(lang, "delete")}</button>
+        ${(n.author_id === state.me.id || state.me.role === "admin") && html`<button type="button" class="link"
+          onClick=${() => act.deleteNote(n.id)}>${say(lang, "delete")}</button>`}
       </li>`)}
     </ul>
     <form id="note-form" class="stacked" onSubmit=${add}>
