@@ -25,9 +25,14 @@ if TYPE_CHECKING:  # these modules import this one
 @dataclass(frozen=True)
 class Author:
     key: str
-    name: str
+    name: str  # in the default language
     email: str = ""
     avatar: str = ""
+    names: tuple[tuple[str, str], ...] = ()  # (language, name) where config.yml gives one
+
+    def name_in(self, lang: str) -> str:
+        """The name as pages in `lang` write it; the default language's where none is given."""
+        return dict(self.names).get(lang, self.name)
 
 
 @dataclass(frozen=True)

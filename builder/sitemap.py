@@ -86,6 +86,7 @@ def articles_manifest(sites: dict[str, LanguageSite], languages: list[str]) -> s
                     "title": article.title,
                     "url": article.url,
                     "author": article.author.key if article.author else None,
+                    "author_name": article.author.name_in(article.lang) if article.author else None,
                     "collection": article.collection.path if article.collection else None,
                     "commit": article.git.commit if article.git else None,
                 }

@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chat_server import (
+    article_views,
     attachments,
     conversation_search_api,
     customer_api,
@@ -124,6 +125,10 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route("/api/availability", preflight, methods=["OPTIONS"]),
         Route("/api/ratings", ratings.rate, methods=["POST"]),
         Route("/api/ratings", preflight, methods=["OPTIONS"]),
+        Route("/api/views", article_views.count, methods=["POST"]),
+        Route("/api/views", preflight, methods=["OPTIONS"]),
+        Route("/api/popular", article_views.popular, methods=["GET"]),
+        Route("/api/popular", preflight, methods=["OPTIONS"]),
         Route("/api/failed-searches", failed_searches.report, methods=["POST"]),
         Route("/api/failed-searches", preflight, methods=["OPTIONS"]),
         Route("/api/attachments", attachments.reader_upload, methods=["POST"]),
@@ -142,7 +147,7 @@ def _routes(settings: ChatSettings) -> list[Route | Mount | WebSocketRoute]:
         Route(op + "/conversations", conversation_search_api.conversations, methods=["GET"]),
         Route(op + "/operators", operator_api.operators, methods=["GET"]),
         Route(op + "/presence", operator_api.presence, methods=["POST"]),
-        Route(op + "/ratings", operator_api.ratings, methods=["GET"]),
+        Route(op + "/ratings", ratings.listing, methods=["GET"]),
         Route(op + "/failed-searches", failed_searches.listing, methods=["GET"]),
         Route(op + "/failed-searches/{id:int}/answer", failed_searches.answer,
               methods=["POST"]),
@@ -212,6 +217,7 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
                     exception_handlers={404: http_error, 405: http_error})
     app.state.chat = chat
     app.state.signer = chat.signer
+    app.state.popular = article_views.Popular(store, chat.articles)
     app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
     app.state.sessions = Sessions(store, broker)
     app.state.passwords = Passwords()

@@ -160,18 +160,6 @@ async def operators(request: Request, operator: Record) -> Response:
 
 
 @operator_only
-async def ratings(request: Request, operator: Record) -> Response:
-    chat = _chat(request)
-    stats = await chat.store.rating_stats(chat.articles.commits())
-    for entry in stats:
-        article = chat.articles.get(entry["article_id"], entry["lang"]) or {}
-        entry["title"] = article.get("title", "")
-        entry["url"] = article.get("url", "")
-        entry["author"] = article.get("author", "")
-    return JSONResponse({"ratings": stats})
-
-
-@operator_only
 async def articles(request: Request, operator: Record) -> Response:
     """The help center's articles for `q` in `lang`, as the site's search finds them."""
     chat = _chat(request)

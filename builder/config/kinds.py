@@ -146,10 +146,11 @@ def _footer_links(value: Any) -> tuple[dict[str, Any], ...]:
     return tuple(links)
 
 
-def _authors(value: Any) -> dict[str, dict[str, str]]:
+def _authors(value: Any) -> dict[str, dict[str, Any]]:
+    """{key: {name, email, avatar}}; a name is one text or one per language, {ru: .., en: ..}."""
     if not isinstance(value, dict):
         raise Invalid(f"expected a mapping of author keys, got {_describe(value)}")
-    authors: dict[str, dict[str, str]] = {}
+    authors: dict[str, dict[str, Any]] = {}
     for key, fields in value.items():
         key = _string(key)
         if not _KEY.match(key):
@@ -159,7 +160,12 @@ def _authors(value: Any) -> dict[str, dict[str, str]]:
         unknown = set(fields) - {"name", "email", "avatar"}
         if unknown:
             raise Invalid(f"author {key!r}: unknown field {sorted(unknown)[0]!r}")
-        authors[key] = {name: _string(v) for name, v in fields.items()}
+        try:
+            name = _localized_text(fields["name"])
+        except Invalid as exc:
+            raise Invalid(f"author {key!r}: name: {exc}") from exc
+        authors[key] = {**{f: _string(v) for f, v in fields.items() if f != "name"},
+                        "name": name}
     return authors
 
 
@@ -320,7 +326,7 @@ PATH = Kind("path relative to config.yml", _string)
 LANGUAGES = Kind("list of language codes", _languages)
 STRINGS = Kind("list of strings", _string_list)
 FOOTER_LINKS = Kind("list of {title, url}", _footer_links)
-AUTHORS = Kind("mapping key → {name, email, avatar}", _authors)
+AUTHORS = Kind("mapping key → {name (text or {lang: text}), email, avatar}", _authors)
 TIMEZONE = Kind("IANA time zone", _timezone)
 TIME = Kind("time 'HH:MM'", _time)
 DATES = Kind("list of 'MM-DD' or 'YYYY-MM-DD'", _dates)

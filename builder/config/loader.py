@@ -90,12 +90,11 @@ def load_config(path: Path, display_path: str | None = None) -> Config:
     values = _validate(data, parsed, shown, problems)
     _check_paths(values, path.parent, parsed, shown, problems)
     _check_title_languages(values, parsed, shown, problems)
+    _check_author_languages(values, parsed, shown, problems)
     if problems:
         raise ConfigError(problems)
-    authors = {
-        key: Author(key=key, name=f["name"], email=f.get("email", ""), avatar=f.get("avatar", ""))
-        for key, f in values["authors"].items()
-    }
+    authors = {key: _author(key, f, values["languages"][0])
+               for key, f in values["authors"].items()}
     return Config(
         path=path.resolve(),
         values=MappingProxyType(values),
@@ -179,6 +178,25 @@ def _check_title_languages(values: dict[str, Any], parsed: yaml_lines.LinedYaml,
         if lang != "*" and lang not in values["languages"]:
             problems.append(Problem(shown, parsed.line_of(("site", "title", lang)),
                                     f"site.title: '{lang}' is not one of the languages"))
+
+
+def _check_author_languages(values: dict[str, Any], parsed: yaml_lines.LinedYaml, shown: str,
+                            problems: list[Problem]) -> None:
+    for key, fields in (values.get("authors") or {}).items():
+        for lang in fields["name"]:
+            if lang != "*" and lang not in values["languages"]:
+                problems.append(Problem(shown, parsed.line_of(("authors", key, "name", lang)),
+                                        f"authors: {key}: '{lang}' is not one of the languages"))
+
+
+def _author(key: str, fields: dict[str, Any], default_lang: str) -> Author:
+    """An author with a name per language. A language without one uses the default
+    language's name, else the first one given: a name is better than none."""
+    names: dict[str, str] = fields["name"]
+    plain = names.get("*") or names.get(default_lang) or next(iter(names.values()))
+    return Author(key=key, name=plain, email=fields.get("email", ""),
+                  avatar=fields.get("avatar", ""),
+                  names=tuple(sorted((lang, n) for lang, n in names.items() if lang != "*")))
 
 
 def _suggest(key: str) -> str:

@@ -57,7 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Languages of the help center; the first is the default. Each has content/<code>/."),
     Setting("authors", AUTHORS, {},
             "Article authors: key → name, email, avatar. Front matter `author:` names a key; "
-            "the chat sidecar assigns an article's sad ratings to the operator with that email."),
+            "the chat sidecar assigns an article's sad ratings to the operator with that email. "
+            "A name is one text or one per language ({ru: Анна Смирнова, en: Anna Smirnova}); "
+            "a language without one shows the default language's."),
     # --- branding ---------------------------------------------------------------------------
     Setting("brand.logo", PATH, "", "Logo image shown in the header (SVG or PNG)."),
     Setting("brand.favicon", PATH, "", "Favicon (SVG, PNG or ICO); the logo when not set."),

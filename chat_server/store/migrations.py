@@ -111,6 +111,11 @@ def _message_search(conn: Connection) -> None:
     search_index.create(conn)
 
 
+def _article_views(conn: Connection) -> None:
+    """Views per article, language and day, counted by the pages' beacon (article_views.py)."""
+    schema.article_views.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -122,6 +127,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (8, "operator socket leases", _operator_sockets),
     (9, "roles, tags, customers, reminders, API tokens, personal replies", _customers),
     (10, "search over messages and notes", _message_search),
+    (11, "article views", _article_views),
 )
 
 LATEST = MIGRATIONS[-1][0]

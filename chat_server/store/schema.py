@@ -288,3 +288,15 @@ personal_replies = Table(
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("operator_id", "lang", "shortcut", name="uq_chat_personal_replies"),
 )
+
+# How often each article was read, per language and UTC day (days since the epoch). No reader,
+# address or cookie is kept: a row is three keys and a count, so it says nothing about anyone.
+article_views = Table(
+    "chat_article_views",
+    metadata,
+    Column("article_id", String(300), primary_key=True),
+    Column("lang", String(16), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("views", Integer, nullable=False, default=0),
+    Index("ix_chat_article_views_day", "day", "lang"),
+)

@@ -323,6 +323,7 @@ def test_site_files(built: RecordingOutput) -> None:
         "title": "Как подать декларацию",
         "url": "/en/nds/deklaraciya/",
         "author": "anna",
+        "author_name": "Анна Смирнова",  # one name for every language here
         "collection": "nds",
         "commit": "c0ffee20",
     }
