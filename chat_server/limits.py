@@ -104,9 +104,9 @@ class RedisLimits:
     """Buckets in Redis, shared by every sidecar process on that Redis."""
 
     def __init__(self, url: str, prefix: str = "chat:") -> None:
-        import redis.asyncio as redis
+        from chat_server.redis_client import redis_client
 
-        self._redis: Any = redis.from_url(url)
+        self._redis: Any = redis_client(url)
         self._prefix = prefix + "limit:"
         self._take: Any = self._redis.register_script(_TAKE)
 

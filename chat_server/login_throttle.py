@@ -95,9 +95,9 @@ return 0
 
 class RedisThrottle:
     def __init__(self, url: str, prefix: str = "chat:", clock: Clock = time.time) -> None:
-        import redis.asyncio as redis
+        from chat_server.redis_client import redis_client
 
-        self._redis: Any = redis.from_url(url)
+        self._redis: Any = redis_client(url)
         self._prefix = prefix + "login:"
         self._clock = clock
         self._attempt: Any = self._redis.register_script(_ATTEMPT)

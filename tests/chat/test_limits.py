@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -38,6 +39,21 @@ async def test_two_processes_on_one_redis_share_the_budget(redis_prefix: str) ->
         answers = [await (first if i % 2 else second).allow(RULE, "addr") for i in range(6)]
         assert answers == [True, True, True, False, False, False]
         assert await first.allow(RULE, "other")
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_burst_of_handshakes_stays_within_the_shared_budget(redis_prefix: str) -> None:
+    # 400 sockets opening at once from one address, over two sidecars: more callers than a
+    # Redis pool's default 100 connections. Those beyond it once fell back to each process's
+    # own bucket, so the two processes let through far more than the one shared budget.
+    rule = Rule("burst", rate=0.001, burst=150)
+    first, second = RedisLimits(REDIS_URL, redis_prefix), RedisLimits(REDIS_URL, redis_prefix)
+    try:
+        answers = await asyncio.gather(*(
+            (first if i % 2 else second).allow(rule, "addr") for i in range(400)))
+        assert sum(answers) == 150
     finally:
         await first.close()
         await second.close()
