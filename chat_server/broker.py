@@ -3,6 +3,14 @@
 A connection owns one `Subscriber` (one bounded queue) and adds the channels it cares about
 (`conversation:12`, `reader:abc`, `operators`). Events are small JSON-able dicts; the store
 is the record, the broker only says "look, something happened".
+
+What a lost fan-out costs: nothing stored, only news. A Redis broker that loses Redis keeps
+publishing to its own process's sockets, reconnects with back-off and, once subscribed
+again, puts a `resync` event in every inbox of the process: each socket then closes with
+`Close.RESYNC`, and the widget and the operator page reconnect and read what they missed
+from the store (a reader resumes from the messages it has; the page fetches its lists).
+A process whose publishes failed while others kept Redis says so on RESYNC_CHANNEL when it
+can again, so the other processes' sockets catch up too.
 """
 
 from __future__ import annotations
@@ -11,12 +19,19 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000  # events a slow socket may lag behind before it is dropped
+RESYNC = {"kind": "resync"}  # to every inbox: events were lost, read the store again
+RESYNC_CHANNEL = "_resync"  # between processes: "I could not publish for a while"
+BACKOFF_FIRST = 0.1  # seconds before the first reconnect to Redis, doubling...
+BACKOFF_MAX = 5.0  # ...up to this: a restarted Redis is found within 5 s of being back
+REDIS_TIMEOUT = 2.0  # a publish waits no longer than this for an unreachable Redis
 
 
 class Subscriber:
@@ -81,6 +96,15 @@ class Hub:
             except asyncio.QueueFull:
                 subscriber.overflowed = True
 
+    def resync(self) -> None:
+        """Tell every subscriber in this process that events may have been lost."""
+        everyone = {s for subscribers in self.by_channel.values() for s in subscribers}
+        for subscriber in everyone:
+            try:
+                subscriber.queue.put_nowait(RESYNC)
+            except asyncio.QueueFull:  # so far behind that it disconnects anyway
+                subscriber.overflowed = True
+
 
 class Broker(Protocol):
     async def connect(self) -> None: ...
@@ -121,15 +145,21 @@ class RedisBroker:
         self.url = url
         self.prefix = prefix
         self.hub = Hub()
-        self._redis: Any = None
+        self.name = uuid.uuid4().hex  # this process, on RESYNC_CHANNEL
+        self._redis: Any = None  # publishing: fails fast (REDIS_TIMEOUT) when Redis is away
+        self._listening: Any = None  # the pub/sub connection: waits for events without end
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._unsent = False  # a publish failed: other processes missed it
+        self.resyncs = 0  # how often this process told its sockets to catch up
 
     async def connect(self) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(self.url)
+        self._redis = redis.from_url(self.url, socket_connect_timeout=REDIS_TIMEOUT,
+                                     socket_timeout=REDIS_TIMEOUT)
         await self._redis.ping()
+        self._listening = redis.from_url(self.url, socket_connect_timeout=REDIS_TIMEOUT)
         self._reader = asyncio.create_task(self._read_forever())
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
@@ -138,33 +168,75 @@ class RedisBroker:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reader
-        if self._redis is not None:
-            await self._redis.aclose()
+        for client in (self._redis, self._listening):
+            if client is not None:
+                await client.aclose()
 
     async def publish(self, channel: str, event: Mapping[str, Any]) -> None:
-        await self._redis.publish(self.prefix + channel, json.dumps(event, default=str))
+        """Never raises for a lost Redis: the change is stored already, so this process's
+        sockets hear of it at once and the others catch up from the store (`resync`)."""
+        from redis.exceptions import RedisError
+
+        try:
+            if self._unsent:
+                await self._say_resync()
+            await self._redis.publish(self.prefix + channel, json.dumps(event, default=str))
+        except (RedisError, OSError) as exc:
+            if not self._unsent:
+                log.warning("redis broker: publishing failed (%s); this process only", exc)
+            self._unsent = True
+            self.hub.deliver(channel, event)
+
+    async def _say_resync(self) -> None:
+        await self._redis.publish(self.prefix + RESYNC_CHANNEL, json.dumps({"from": self.name}))
+        self._unsent = False
 
     def subscriber(self, origin: str = "") -> Subscriber:
         return Subscriber(self.hub, origin)
 
     async def _read_forever(self) -> None:
+        from redis.exceptions import RedisError
+
+        wait, lost = BACKOFF_FIRST, False
         while True:
-            pubsub = self._redis.pubsub()
+            pubsub = self._listening.pubsub()
             try:
                 await pubsub.psubscribe(self.prefix + "*")
+                if lost:  # whatever was published meanwhile never reached this process
+                    log.warning("redis broker: subscribed again; sockets resynchronise")
+                    self._resync()
+                    if self._unsent:
+                        await self._say_resync()
+                wait, lost = BACKOFF_FIRST, False
                 self._ready.set()
                 async for message in pubsub.listen():
-                    if message.get("type") != "pmessage":
-                        continue
-                    channel = message["channel"].decode()[len(self.prefix):]
-                    self.hub.deliver(channel, json.loads(message["data"]))
+                    if message.get("type") == "pmessage":
+                        self._received(message)
             except asyncio.CancelledError:
-                await pubsub.aclose()
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
                 raise
-            except Exception as exc:  # Redis restarted or the network blipped: resubscribe.
-                log.warning("redis broker: %s; reconnecting in 1 s", exc)
-                await pubsub.aclose()
-                await asyncio.sleep(1)
+            except (RedisError, OSError) as exc:  # Redis restarted or the network blipped
+                log.warning("redis broker: %s; reconnecting in %.1f s", exc, wait)
+                lost = True
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                # Jitter, so that the processes of a deployment do not reconnect in step.
+                await asyncio.sleep(wait * random.uniform(0.5, 1.0))
+                wait = min(wait * 2, BACKOFF_MAX)
+
+    def _received(self, message: Mapping[str, Any]) -> None:
+        channel = message["channel"].decode()[len(self.prefix):]
+        event = json.loads(message["data"])
+        if channel == RESYNC_CHANNEL:
+            if event.get("from") != self.name:
+                self._resync()
+            return
+        self.hub.deliver(channel, event)
+
+    def _resync(self) -> None:
+        self.resyncs += 1
+        self.hub.resync()
 
 
 def open_broker(url: str, prefix: str = "chat:") -> Broker:

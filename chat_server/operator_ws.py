@@ -12,7 +12,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from chat_server import event_frames, events, file_kinds, presence
-from chat_server.broker import Subscriber
+from chat_server.broker import RESYNC, Subscriber
 from chat_server.conversations import Chat, NotFound
 from chat_server.operator_auth import current_session, operator_view
 from chat_server.operator_sessions import Session, ends
@@ -209,6 +209,8 @@ class OperatorSession:
                 await self.chat.team.drain_for(operator)
 
     async def translate(self, event: dict[str, Any]) -> str | None:
+        if event is RESYNC:  # the page reconnects and fetches its lists again (broker.py)
+            raise ProtocolError(Close.RESYNC, "events were lost: reconnect")
         if ends(event, self.login):
             self.ended = True
             raise ProtocolError(Close.SESSION_ENDED, "session ended")

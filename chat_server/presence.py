@@ -10,14 +10,21 @@ offline otherwise. Opening the page when no other page of theirs is open is comi
 Every process looks every WATCH_SECONDS (`watch`), and at once when one of its sockets opens
 or closes, and tells operators (presence) and readers (availability) what changed, so no
 widget promises an answer from someone who left.
+
+Typing is a lease too: a page says "typing" every 2 s while its operator types, so a
+"typing" not repeated within TYPING_SECONDS has ended even if no "stopped" ever comes (the
+page's process was killed, the frame was lost with Redis). `TypingFade` ends it in the
+socket that showed it, on whichever process that is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from chat_server import events
 from chat_server.broker import Broker
@@ -31,6 +38,7 @@ log = logging.getLogger(__name__)
 RENEW_SECONDS = 3.0  # an open operator socket renews its lease this often
 LEASE_MS = 10_000  # a lease not renewed for this long no longer counts: offline
 WATCH_SECONDS = 2.0  # how often each process looks whether presence or availability changed
+TYPING_SECONDS = 6.0  # a "typing" not renewed (every 2 s while typing) for this long ended
 
 
 class Presence:
@@ -145,3 +153,36 @@ def state_of(operator: Record, connected: set[int]) -> str:
         return "offline"
     return "online" if operator["status"] == "online" else "away"
 
+
+
+class TypingFade:
+    """One socket's "typing…" leases: a `typing` event seen going to the socket and not
+    renewed or stopped within `seconds` is followed by its "stopped", put in the socket's
+    own inbox so that it goes out like any other event."""
+
+    def __init__(self, inbox: asyncio.Queue[dict[str, Any]],
+                 seconds: float = TYPING_SECONDS) -> None:
+        self.inbox = inbox
+        self.seconds = seconds
+        self._timers: dict[tuple[Any, ...], asyncio.TimerHandle] = {}
+
+    def saw(self, event: dict[str, Any]) -> None:
+        if event.get("kind") != "typing":
+            return
+        key = (event["conversation_id"], event["side"], event.get("name", ""))
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        if event["typing"]:
+            self._timers[key] = asyncio.get_running_loop().call_later(
+                self.seconds, self._fade, key, {**event, "typing": False})
+
+    def _fade(self, key: tuple[Any, ...], stopped: dict[str, Any]) -> None:
+        self._timers.pop(key, None)
+        with contextlib.suppress(asyncio.QueueFull):  # that socket is being dropped anyway
+            self.inbox.put_nowait(stopped)
+
+    def close(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()

@@ -24,6 +24,7 @@ class Close(IntEnum):
     """Application close codes (4000-4999 are reserved for applications by RFC 6455)."""
 
     NORMAL = 1000
+    RESYNC = 1012  # RFC 6455's "service restart": events were lost, reconnect and catch up
     MALFORMED = 4400  # not JSON, not an object, wrong field types, binary frame
     UNAUTHORIZED = 4401  # missing/invalid token, session or identity hash
     FORBIDDEN_ORIGIN = 4403  # Origin header not among the site's origins

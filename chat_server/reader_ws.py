@@ -10,11 +10,13 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from chat_server import attributes, auth, event_frames, events, file_kinds, limits
+from chat_server.broker import RESYNC
 from chat_server.client_address import client_address
 from chat_server.conversations import EMAIL, Chat, NotFound
 from chat_server.limits import Limits
 from chat_server.mail import reader_email
 from chat_server.origins import origin_allowed
+from chat_server.presence import TypingFade
 from chat_server.protocol import READER_IN, Close, ProtocolError, frame
 from chat_server.sockets import Connection, Send
 from chat_server.store import Record
@@ -55,6 +57,7 @@ async def reader_socket(websocket: WebSocket) -> None:
     subscriber = chat.broker.subscriber(origin=session.id)
     subscriber.add(events.reader_channel(record["id"]))
     subscriber.add(events.READERS)
+    session.typing_fade = TypingFade(subscriber.queue)
     chat.reader_sockets[record["id"]] += 1
     try:
         conversations = await chat.store.reader_conversations(record["id"]) if (
@@ -67,6 +70,7 @@ async def reader_socket(websocket: WebSocket) -> None:
             conversations=[public_conversation(c) for c in conversations]))
         await connection.run(READER_IN, session.handle, subscriber, session.translate)
     finally:
+        session.typing_fade.close()
         chat.reader_sockets[record["id"]] -= 1
         if chat.reader_sockets[record["id"]] <= 0:
             del chat.reader_sockets[record["id"]]
@@ -165,6 +169,7 @@ class ReaderSession:
         self.client = client  # the client's address, as the limits count it
         self.id = uuid.uuid4().hex  # events this socket caused come back as acks, not echoes
         self.owned: set[int] = set()  # conversation ids proved to be this reader's
+        self.typing_fade: TypingFade = TypingFade(asyncio.Queue())  # the socket's, once open
 
     async def stored_reader(self) -> Record:
         """The reader's row, made at their first action with what their hello said: a hello
@@ -245,4 +250,7 @@ class ReaderSession:
             await send(frame("error", code=code, conversation_id=conversation_id))
 
     async def translate(self, event: dict[str, Any]) -> str | None:
+        if event is RESYNC:  # the widget reconnects and resumes from the store (broker.py)
+            raise ProtocolError(Close.RESYNC, "events were lost: reconnect")
+        self.typing_fade.saw(event)
         return event_frames.for_reader(event)
