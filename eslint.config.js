@@ -8,7 +8,7 @@ const globals = require("globals");
 module.exports = [
   // templates/partials/*.js are Jinja templates of the two inline scripts (hashed for the CSP).
   { ignores: ["themes/default/assets/vendor/**", "chat_server/static/operator/vendor/**", "chat_server/static/widget/vendor/**", "themes/*/templates/**", "node_modules/**",
-              "site/**", "bench/out/**", "tests/artifacts/**", ".venv/**"] },
+              "site/**", ".preview/**", "bench/out/**", "tests/artifacts/**", ".venv/**"] },
   js.configs.recommended,
   {
     // Classic scripts: the pages, the search worker, the widget and the operator page. The

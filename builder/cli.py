@@ -52,9 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     build.set_defaults(run=_build)
 
     serve = sub.add_parser("serve", parents=[common], help="build, serve and rebuild on save",
-                           description="Serve the site on localhost; every save rebuilds only "
-                                       "what changed and reloads the browser.")
-    serve.add_argument("--out", type=Path, default=None, help="output folder (default: ./site)")
+                           description="Preview the site on localhost, drafts included, from a "
+                                       "folder of its own; every save rebuilds only what "
+                                       "changed and reloads the browser, and a failed rebuild "
+                                       "shows its errors on the page.")
+    serve.add_argument("--out", type=Path, default=None,
+                       help="the preview's own folder (default: .preview/ next to config.yml); "
+                            "never the build's site/")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--no-drafts", action="store_true", help="hide draft articles")
@@ -127,7 +131,7 @@ def _check(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from builder.serve import serve
 
-    return serve(args.config, _out_dir(args), host=args.host, port=args.port,
+    return serve(args.config, args.out, host=args.host, port=args.port,
                  include_drafts=not args.no_drafts)
 
 

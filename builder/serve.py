@@ -1,10 +1,13 @@
-"""`build.py serve`: the writer's preview. Build once, serve on localhost, rebuild what changed
+"""`build.py serve`: the writer's preview. Build once into the preview's own folder
+(builder/preview_dir.py, never the published site), serve it on localhost, rebuild what changed
 on every save and reload the open browser tabs (server-sent events; the reload script is
-injected into pages as they are served, never written into the site)."""
+injected into pages as they are served, never written into the site). A failed rebuild keeps the
+page and lays its problems over it (builder/preview_client.js)."""
 
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import threading
 from http import HTTPStatus
@@ -13,34 +16,57 @@ from pathlib import Path
 
 from builder.errors import BuildError, Problem
 from builder.incremental import LiveSite
+from builder.preview_dir import preview_dir
 
 RELOAD_PATH = "/__reload"
+STATUS_PATH = "/__status"  # the current problems as JSON, for a page opened mid-failure
 # A file, not an inline script: the pages' Content-Security-Policy runs no inline script but
 # the theme's own (builder/csp.py); 'self' allows this one and its EventSource.
 RELOAD_SCRIPT_PATH = "/__reload.js"
 RELOAD_SCRIPT = f'<script src="{RELOAD_SCRIPT_PATH}"></script>'.encode()
-RELOAD_JS = (
-    "(function(){var s=new EventSource('" + RELOAD_PATH + "');"
-    "s.onmessage=function(){location.reload()};})();\n"
-).encode()
+NOTHING_BUILT = (b"<!doctype html><meta charset=utf-8><title>Preview</title>"
+                 b"<body><p>Nothing here yet: the preview has not been built.</p></body>")
+RELOAD_JS = (Path(__file__).with_name("preview_client.js")).read_bytes()
 
 
 class ReloadHub:
-    """A version number the server bumps after each rebuild; open pages wait for a change."""
+    """A version number the server bumps after each rebuild, with that rebuild's errors (none:
+    a good one); open pages wait for a change."""
 
     def __init__(self) -> None:
         self.version = 0
+        self.problems: list[Problem] = []
         self._changed = threading.Condition()
 
     def bump(self) -> None:
+        """A good rebuild: pages reload and any problems shown are gone."""
+        self.publish([])
+
+    def publish(self, problems: list[Problem]) -> None:
         with self._changed:
             self.version += 1
+            self.problems = [p for p in problems if not p.warning]
             self._changed.notify_all()
 
     def wait_past(self, version: int, timeout: float) -> int:
         with self._changed:
             self._changed.wait_for(lambda: self.version != version, timeout=timeout)
             return self.version
+
+    def status_json(self) -> bytes:
+        with self._changed:
+            problems = [{"path": p.path, "line": p.line, "message": p.message}
+                        for p in self.problems]
+        # sort_keys and no newlines: one server-sent `data:` line, the same bytes each time.
+        return json.dumps({"problems": problems}, ensure_ascii=False, sort_keys=True).encode()
+
+    def event(self) -> bytes:
+        """What an open page hears about the latest rebuild."""
+        with self._changed:
+            good = not self.problems
+        if good:
+            return b"data: reload\n\n"
+        return b"event: problems\ndata: " + self.status_json() + b"\n\n"
 
 
 class PreviewHandler(SimpleHTTPRequestHandler):
@@ -56,6 +82,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         if self.path == RELOAD_SCRIPT_PATH:
             self._send(RELOAD_JS, "text/javascript; charset=utf-8")
             return
+        if self.path == STATUS_PATH:
+            self._send(self.hub.status_json(), "application/json")
+            return
         target = Path(self.translate_path(self.path))
         if target.is_dir():
             if not self.path.split("?", 1)[0].endswith("/"):
@@ -66,11 +95,16 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             self._send_html(target.read_bytes())
             return
         if not target.exists():
-            not_found = Path(self.directory) / "404.html"
-            if not_found.is_file():
-                self._send_html(not_found.read_bytes(), HTTPStatus.NOT_FOUND)
-                return
+            self._send_not_found()
+            return
         super().do_GET()
+
+    def _send_not_found(self) -> None:
+        """The site's 404.html (one page for every language, like static hosts serve it); a
+        bare page when the first build failed, for the problems to appear over."""
+        page = Path(self.directory) / "404.html"
+        body = page.read_bytes() if page.is_file() else NOTHING_BUILT
+        self._send_html(body, HTTPStatus.NOT_FOUND)
 
     def _send_html(self, body: bytes, status: HTTPStatus = HTTPStatus.OK) -> None:
         marker = body.rfind(b"</body>")
@@ -94,7 +128,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         try:
             while True:
                 new = self.hub.wait_past(version, timeout=15)
-                message = b"data: reload\n\n" if new != version else b": keep-alive\n\n"
+                message = self.hub.event() if new != version else b": keep-alive\n\n"
                 version = new
                 self.wfile.write(message)
                 self.wfile.flush()
@@ -109,34 +143,39 @@ def make_server(out_dir: Path, host: str, port: int, hub: ReloadHub) -> Threadin
     return server
 
 
-def serve(config_path: Path, out_dir: Path, *, host: str, port: int,
+def serve(config_path: Path, out_dir: Path | None, *, host: str, port: int,
           include_drafts: bool = True, stop: threading.Event | None = None) -> int:
-    import watchfiles
-
-    live = LiveSite(config_path, out_dir, include_drafts=include_drafts)
-    _first_build(live)
+    folder = preview_dir(config_path, out_dir)  # refuses the published site
+    live = LiveSite(config_path, folder, include_drafts=include_drafts)
     hub = ReloadHub()
-    server = make_server(out_dir, host, port, hub)
+    hub.problems = _first_build(live)
+    server = make_server(folder, host, port, hub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    print(f"serving {out_dir} at http://{host}:{server.server_port}/ (Ctrl+C to stop)",
+    print(f"previewing {folder} at http://{host}:{server.server_port}/ (Ctrl+C to stop)",
           flush=True)
-    watched = [p for p in _watched(live) if p.exists()]
     try:
-        for changes in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20):
-            paths = {Path(path).resolve() for _, path in changes}
-            paths = {p for p in paths if not p.is_relative_to(out_dir.resolve())}
-            if paths:
-                _rebuild(live, paths)
-                hub.bump()
-                if live.pending_search:
-                    seconds = live.refresh_search()
-                    print(f"search index refreshed in {seconds * 1000:.0f} ms", flush=True)
+        _watch(live, hub, stop)
     except KeyboardInterrupt:
         pass
     finally:
         server.shutdown()
     return 0
+
+
+def _watch(live: LiveSite, hub: ReloadHub, stop: threading.Event | None) -> None:
+    import watchfiles
+
+    watched = [p for p in _watched(live) if p.exists()]
+    folder = live.out_dir.resolve()
+    for changes in watchfiles.watch(*watched, stop_event=stop, debounce=50, step=20):
+        paths = {Path(path).resolve() for _, path in changes}
+        paths = {p for p in paths if not p.is_relative_to(folder)}
+        if paths:
+            hub.publish(_rebuild(live, paths))
+            if live.pending_search:
+                seconds = live.refresh_search()
+                print(f"search index refreshed in {seconds * 1000:.0f} ms", flush=True)
 
 
 def _watched(live: LiveSite) -> list[Path]:
@@ -147,32 +186,36 @@ def _watched(live: LiveSite) -> list[Path]:
             DEFAULT_THEME_DIR]
 
 
-def _first_build(live: LiveSite) -> None:
+def _first_build(live: LiveSite) -> list[Problem]:
+    """Build the preview; the errors, if it failed (the browser shows them too)."""
     try:
         report = live.full_build()
     except BuildError as exc:
         _print_problems(exc.problems)
-        print(f"{exc}: fix them and save; serving the previous site meanwhile", flush=True)
-        return
+        print(f"{exc}: fix them and save; serving the previous preview meanwhile", flush=True)
+        return exc.problems
     if report.project is not None:  # None: nothing changed, nothing new to warn about
         _print_problems(report.project.warnings)
     print(f"built {report.pages} pages in {report.seconds:.2f} s", flush=True)
+    return []
 
 
-def _rebuild(live: LiveSite, paths: set[Path]) -> None:
+def _rebuild(live: LiveSite, paths: set[Path]) -> list[Problem]:
+    """Rebuild what changed; the errors that kept the preview as it was (none: it changed)."""
     try:
         result = live.rebuild(paths)
     except BuildError as exc:
         _print_problems(exc.problems)
         print(f"{exc}: the site was not changed", flush=True)
-        return
+        return exc.problems
     _print_problems(result.problems)
     errors = [p for p in result.problems if not p.warning]
     if errors:
         print(f"{len(errors)} errors: the site was not changed", flush=True)
-        return
+        return errors
     what = "full rebuild" if result.full else f"rebuilt {len(result.pages)} files"
     print(f"{what} in {result.seconds * 1000:.0f} ms", flush=True)
+    return []
 
 
 def _print_problems(problems: list[Problem]) -> None:

@@ -80,6 +80,122 @@
     }
   });
 
+  // --- strings for what this script adds, from its own tag (data-strings: JSON, no inline script).
+  var strings = {};
+  try {
+    var self = document.currentScript || document.querySelector("script[data-strings]");
+    strings = JSON.parse(self.getAttribute("data-strings")) || {};
+  } catch { /* a theme override without them: the English defaults below */ }
+  function text(key, fallback) { return strings[key] || fallback; }
+
+  // --- "/" and Ctrl+K (Cmd+K on a Mac) jump to the search box, unless the reader is typing.
+  function typing(target) {
+    if (!target || target === document.body) return false;
+    if (target.isContentEditable) return true;
+    return /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+  function searchBox() {
+    var inputs = document.querySelectorAll("[data-search-input]");
+    for (var i = 0; i < inputs.length; i++) {
+      if (inputs[i].getClientRects().length) return inputs[i]; // the one shown on this page
+    }
+    return null;
+  }
+  var boxes = document.querySelectorAll("[data-search-input]");
+  for (var b = 0; b < boxes.length; b++) boxes[b].setAttribute("aria-keyshortcuts", "/ Control+K Meta+K");
+  document.addEventListener("keydown", function (event) {
+    var slash = event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey;
+    var k = (event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey) && !event.altKey;
+    if ((!slash && !k) || event.defaultPrevented || typing(event.target)) return;
+    var box = searchBox();
+    if (!box) return;
+    event.preventDefault(); // no "/" typed into the box, no browser search bar for Ctrl+K
+    box.focus();
+    box.select();
+  });
+
+  // --- a copy button on every code block: keyboard reachable, says "copied" when it did.
+  function copied(button, ok) {
+    button.textContent = ok ? text("copied", "Copied") : text("copy_failed", "Press Ctrl+C to copy");
+    button.setAttribute("data-copied", ok ? "true" : "false");
+    var said = button.parentNode.querySelector("[role='status']");
+    if (said) said.textContent = button.textContent;
+    clearTimeout(button._reset);
+    button._reset = setTimeout(function () {
+      button.textContent = text("copy", "Copy");
+      button.removeAttribute("data-copied");
+      if (said) said.textContent = "";
+    }, 2000);
+  }
+  function fallbackCopy(value) {
+    // Plain http (an intranet host) has no navigator.clipboard: the old way still works there.
+    var area = document.createElement("textarea");
+    area.value = value;
+    area.setAttribute("readonly", "");
+    area.className = "visually-hidden";
+    document.body.appendChild(area);
+    area.select();
+    var ok;
+    try { ok = document.execCommand("copy"); } catch { ok = false; }
+    area.remove();
+    return ok;
+  }
+  function copyCode(button) {
+    var code = button.parentNode.querySelector("pre");
+    var value = code ? code.innerText.replace(/\n$/, "") : "";
+    var done = function () { copied(button, true); };
+    var manual = function () {
+      copied(button, fallbackCopy(value));
+      button.focus();
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(value).then(done, manual);
+    else manual();
+  }
+  var blocks = document.querySelectorAll(".prose pre");
+  for (var c = 0; c < blocks.length; c++) {
+    var pre = blocks[c];
+    var wrap = document.createElement("div");
+    wrap.className = "code-block";
+    pre.parentNode.insertBefore(wrap, pre);
+    wrap.appendChild(pre);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy-code";
+    button.textContent = text("copy", "Copy");
+    button.setAttribute("aria-label", text("copy_label", "Copy the code to the clipboard"));
+    wrap.appendChild(button);
+    // Said aloud once it happened; the button's own label stays the action.
+    var said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.setAttribute("role", "status");
+    wrap.appendChild(said);
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest(".copy-code");
+    if (button) copyCode(button);
+  });
+
+  // --- the 404 page: hosts serve one 404.html for every path, so it carries each language's
+  // text and shows the one of the path asked for (/en/… → English), else the reader's.
+  var notFound = document.querySelectorAll("[data-not-found]");
+  if (notFound.length > 1) {
+    var root = doc.getAttribute("data-root") || "/";
+    var path = location.pathname.indexOf(root) === 0 ? location.pathname.slice(root.length) : location.pathname.slice(1);
+    var wanted = [path.split("/")[0]].concat(navigator.languages || [navigator.language || ""]);
+    var chosen = null;
+    for (var w = 0; w < wanted.length && !chosen; w++) {
+      var code = String(wanted[w] || "").toLowerCase().split("-")[0];
+      for (var n = 0; n < notFound.length; n++) {
+        if (code && notFound[n].getAttribute("data-not-found") === code) chosen = notFound[n];
+      }
+    }
+    if (chosen) {
+      for (var m = 0; m < notFound.length; m++) notFound[m].hidden = notFound[m] !== chosen;
+      doc.setAttribute("lang", chosen.getAttribute("data-not-found"));
+      document.title = chosen.getAttribute("data-title") || document.title;
+    }
+  }
+
   // --- table of contents: folded on phones (it sits above the body there), and on wide
   // screens the section being read is highlighted.
   var toc = document.querySelector(".toc-details");
