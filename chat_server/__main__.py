@@ -11,6 +11,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from builder.config.loader import load_config
 from builder.errors import ConfigError
@@ -36,6 +37,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "serve":
         return serve(settings, args.host, args.port, getattr(args, "demo_operator", False))
+    if command in ("backup", "restore"):
+        return _backup_or_restore(command, settings, args)
     return asyncio.run(_admin(command, settings, args))
 
 
@@ -101,7 +104,34 @@ def _parser() -> argparse.ArgumentParser:
         toggle.add_argument("--email", required=True)
     commands.add_parser("migrate", help="apply pending database migrations",
                         description="Apply pending database migrations and exit.")
+    _data_commands(commands)
     return parser
+
+
+def _data_commands(commands: Any) -> None:
+    """backup, restore and retention (chat_server/backup.py, chat_server/retention.py)."""
+    backup_cmd = commands.add_parser(
+        "backup", help="copy the store into a new file (safe while the sidecar runs)",
+        description="Back up the store: SQLite by its online backup API, PostgreSQL by "
+        "pg_dump --format=custom. Attachments are files in the data folder: copy those too.")
+    backup_cmd.add_argument("--to", type=Path, required=True, metavar="PATH",
+                            help="a new file (an existing one is never overwritten)")
+    restore_cmd = commands.add_parser(
+        "restore", help="restore a backup into an empty store",
+        description="Restore a backup made by `backup` into the store CHAT_DATABASE_URL "
+        "names, which must be empty (stop the sidecars first); then apply migrations.")
+    restore_cmd.add_argument("--from", dest="source", type=Path, required=True,
+                             metavar="PATH", help="the backup file")
+    keep = commands.add_parser(
+        "retention", help="delete or anonymise conversations older than N days",
+        description="Delete (default) or anonymise conversations whose last activity is "
+        "older than N days, and remove readers not seen since with nothing left. "
+        "config.yml's chat.retention makes the running sidecar do this daily.")
+    keep.add_argument("--days", type=int, required=True, help="keep the last N days")
+    keep.add_argument("--anonymise", action="store_true",
+                      help="keep the conversations' shape for reports, without any text, "
+                      "name, email, address or attachment")
+    keep.add_argument("--dry-run", action="store_true", help="only count what would go")
 
 
 def _settings(args: argparse.Namespace) -> ChatSettings:
@@ -193,6 +223,8 @@ async def _run_admin(store: Store, command: str, args: argparse.Namespace,
     if command == "migrate":
         print("database is up to date")
         return 0
+    if command == "retention":
+        return await _retention(store, args, settings)
     if command == "list-operators":
         for op in await store.list_operators():
             state = "disabled" if op["disabled"] else op["status"]
@@ -256,6 +288,36 @@ async def _tokens(store: Store, command: str, args: argparse.Namespace) -> int:
         state = "revoked" if t["revoked_at"] else "live"
         used = _when(t["last_used_at"]) if t["last_used_at"] else "never used"
         print(f"{t['id']}\t{emails.get(t['operator_id'], '?')}\t{t['label']}\t{state}\t{used}")
+    return 0
+
+
+def _backup_or_restore(command: str, settings: ChatSettings, args: argparse.Namespace) -> int:
+    from chat_server import backup
+
+    target = backup.Target(settings.database, settings.database_schema)
+    try:
+        if command == "backup":
+            print(backup.backup(target, args.to))
+            return 0
+        print(backup.restore(target, args.source))
+    except backup.BackupError as exc:
+        print(f"{command}: {exc}", file=sys.stderr)
+        return 1
+    # A backup of an older version comes up to this one's schema now, not at first start.
+    return asyncio.run(_admin("migrate", settings, args))
+
+
+async def _retention(store: Store, args: argparse.Namespace, settings: ChatSettings) -> int:
+    from chat_server import retention
+
+    try:
+        policy = retention.Policy(args.days, "anonymise" if args.anonymise else "delete")
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    now = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
+    done = await retention.apply(store, policy, settings.data_dir, now, dry_run=args.dry_run)
+    print(done.describe(policy.mode, dry_run=args.dry_run))
     return 0
 
 
