@@ -26,15 +26,21 @@ class PreviewFolderError(BuildError):
 
 
 def preview_dir(config_path: Path, requested: Path | None) -> Path:
-    """The folder the preview may write, created and marked; PreviewFolderError otherwise."""
+    """The folder the preview may write, created; PreviewFolderError otherwise."""
     project = config_path.resolve().parent
     folder = (requested if requested is not None else default_folder(project)).resolve()
     problem = refusal(folder, project / BUILD_OUTPUT_NAME)
     if problem:
         raise PreviewFolderError([Problem(str(requested or folder), 0, problem)])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
     return folder
+
+
+def mark(folder: Path) -> None:
+    """Sign a folder the preview has built into (after the build: the output writer takes
+    only an empty folder or one it wrote), so that later runs know it for a preview."""
+    if (folder / MANIFEST).is_file():
+        (folder / MARK).write_text(MARK_TEXT, encoding="utf-8")
 
 
 def default_folder(project: Path) -> Path:

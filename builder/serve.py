@@ -16,7 +16,7 @@ from pathlib import Path
 
 from builder.errors import BuildError, Problem
 from builder.incremental import LiveSite
-from builder.preview_dir import preview_dir
+from builder.preview_dir import mark, preview_dir
 
 RELOAD_PATH = "/__reload"
 STATUS_PATH = "/__status"  # the current problems as JSON, for a page opened mid-failure
@@ -149,6 +149,7 @@ def serve(config_path: Path, out_dir: Path | None, *, host: str, port: int,
     live = LiveSite(config_path, folder, include_drafts=include_drafts)
     hub = ReloadHub()
     hub.problems = _first_build(live)
+    mark(folder)
     server = make_server(folder, host, port, hub)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

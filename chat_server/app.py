@@ -35,10 +35,12 @@ from chat_server import (
 )
 from chat_server.articles import Articles
 from chat_server.auth import Passwords
+from chat_server.blob_store import open_blob_store
 from chat_server.broker import Broker
 from chat_server.client_address import ForwardedHeaders, TrustedProxies
 from chat_server.conversations import Chat
 from chat_server.cors import preflight, public_refusal, with_cors
+from chat_server.health import Health
 from chat_server.limits import limits_for
 from chat_server.login_throttle import throttle_for
 from chat_server.mail import reader_email
@@ -103,7 +105,12 @@ async def availability(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"ok": True})
+    """200 {"ok": true}, or 503 naming the parts that are away (chat_server/health.py)."""
+    down = await request.app.state.health.down()
+    if down:
+        return JSONResponse({"ok": False, "down": down}, status_code=503,
+                            headers={"Cache-Control": "no-store"})
+    return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -210,6 +217,7 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
             await app.state.sessions.close()
             await app.state.login_throttle.close()
             await app.state.limits.close()
+            await app.state.health.close()
             await broker.disconnect()
             await store.close()
 
@@ -218,6 +226,9 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     app.state.chat = chat
     app.state.signer = chat.signer
     app.state.popular = article_views.Popular(store, chat.articles)
+    app.state.blobs = open_blob_store(settings.attachments_url, settings.data_dir, store,
+                                      settings.database)
+    app.state.health = Health(store, settings.broker_url)
     app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
     app.state.sessions = Sessions(store, broker)
     app.state.passwords = Passwords()

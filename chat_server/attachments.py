@@ -2,9 +2,10 @@
 
 The type is decided by the file's bytes (file_kinds.detect), never by its name or the
 browser's claim; chat.attachments_kinds says which kinds pass, and none that can run script
-ever does (no SVG, no HTML). Only images are shown inline; everything else downloads. Files live in
-`<data_dir>/attachments/`. Readers fetch them by a URL signed for their reader id (an <img>
-cannot send the token); operators by their session cookie.
+ever does (no SVG, no HTML). Only images are shown inline; everything else downloads. The bodies
+live where CHAT_ATTACHMENTS_URL says (blob_store.py: the data folder, a shared folder, the
+database or S3), the same checks before each. Readers fetch them by a URL signed for their
+reader id (an <img> cannot send the token); operators by their session cookie.
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import re
 import secrets
 import time
 import unicodedata
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from chat_server import file_kinds, limits
 from chat_server.attachment_urls import reader_signature
+from chat_server.blob_store import BlobMissing, BlobStore, BlobUnavailable
 from chat_server.client_address import client_address
 from chat_server.conversations import Chat, NotFound
 from chat_server.cors import origin_ok, with_cors
@@ -58,10 +61,6 @@ def clean_name(name: str) -> str:
     name = unicodedata.normalize("NFC", Path(name or "file").name)
     name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name).strip() or "file"
     return name[-200:]
-
-
-def folder(chat: Chat) -> Path:
-    return chat.settings.data_dir / "attachments"
 
 
 async def _read_upload(request: Request) -> tuple[dict[str, Any], UploadFile] | Response:
@@ -105,11 +104,12 @@ async def _over_quota(chat: Chat, size: int, reader_id: str | None,
     return None
 
 
-async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str,
-                 author_id: str, client_id: str | None, address: str | None = None
+async def _store(chat: Chat, blobs: BlobStore, conversation: Record, upload: UploadFile,
+                 kind: str, author_id: str, client_id: str | None, address: str | None = None
                  ) -> Record | Response:
-    """Keep an upload: checked, counted against the quotas, on disk, then its message.
-    `address` is the reader's address key (None for operators, who have no daily quota)."""
+    """Keep an upload: checked, counted against the quotas, its body stored, then its
+    message. `address` is the reader's address key (None for operators, who have no daily
+    quota)."""
     data = await upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         return json_error(413, "too_large")
@@ -124,9 +124,11 @@ async def _store(chat: Chat, conversation: Record, upload: UploadFile, kind: str
     if refused is not None:
         return refused
     attachment_id = "a_" + secrets.token_urlsafe(18)
-    target = folder(chat)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / attachment_id).write_bytes(data)  # before the row: no row without its file
+    try:
+        await blobs.put(attachment_id, data)  # before the row: no row without its body
+    except (BlobUnavailable, OSError) as exc:
+        log.error("attachments: %s store refused a body: %s", blobs.name, exc)
+        return json_error(503, "storage_unavailable")
     await chat.store.add_attachment({
         "id": attachment_id, "conversation_id": conversation["id"], "uploader_kind": kind,
         "uploader_id": author_id, "name": name, "content_type": content_type,
@@ -165,8 +167,8 @@ async def reader_upload(request: Request) -> Response:
     except (NotFound, ValueError):
         return with_cors(request, json_error(404, "not_found"))
     client_id = (fields.get("client_id") or "")[:64] or None
-    result = await _store(chat, conversation, upload, "reader", reader["id"], client_id,
-                          address)
+    result = await _store(chat, request.app.state.blobs, conversation, upload, "reader",
+                          reader["id"], client_id, address)
     if isinstance(result, Response):
         return with_cors(request, result)
     [shown] = await chat.views.for_reader([result], reader["id"])
@@ -186,8 +188,8 @@ async def operator_upload(request: Request, operator: Record) -> Response:
         return parsed
     fields, upload = parsed
     client_id = (fields.get("client_id") or "")[:64] or None
-    result = await _store(chat, conversation, upload, "operator", str(operator["id"]),
-                          client_id)
+    result = await _store(chat, request.app.state.blobs, conversation, upload, "operator",
+                          str(operator["id"]), client_id)
     if isinstance(result, Response):
         return result
     [shown] = await chat.views.for_operators([result])
@@ -211,12 +213,37 @@ async def download(request: Request) -> Response:
             return json_error(403, "forbidden")
     elif await current_operator(request) is None:
         return json_error(403, "forbidden")
+    body = await _opened(request.app.state.blobs, attachment_id)
+    if isinstance(body, Response):
+        return body
     disposition = "inline" if record["content_type"].startswith("image/") else "attachment"
-    return FileResponse(folder(chat) / attachment_id, media_type=record["content_type"],
-                        headers={
+    return StreamingResponse(body, media_type=record["content_type"], headers={
+        "Content-Length": str(record["size"]),
         "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(record['name'])}",
         # Even if a browser were talked into rendering it as a page, nothing could run.
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, max-age=86400",
         "Cross-Origin-Resource-Policy": "cross-origin",
     })
+
+
+async def _opened(blobs: BlobStore, attachment_id: str) -> AsyncIterator[bytes] | Response:
+    """The body's chunks, its first one already read: a missing body or an unreachable store
+    answers 404 or 503 before a 200 has been sent."""
+    chunks = blobs.chunks(attachment_id)
+    try:
+        first = await anext(chunks, b"")
+    except BlobMissing:
+        log.error("attachments: %s has a row but no body in the %s store", attachment_id,
+                  blobs.name)
+        return json_error(404, "not_found")
+    except (BlobUnavailable, OSError) as exc:
+        log.error("attachments: %s store unreachable: %s", blobs.name, exc)
+        return json_error(503, "storage_unavailable")
+
+    async def rest() -> AsyncIterator[bytes]:
+        yield first
+        async for block in chunks:
+            yield block
+
+    return rest()

@@ -147,6 +147,9 @@ def _drop_attachments(conn: Connection, ids: list[int]) -> list[str]:
                                            t.messages.c.attachment_id.is_not(None))
                  .values(attachment_id=None))
     conn.execute(t.attachments.delete().where(where))
+    # Bodies kept in the database (CHAT_ATTACHMENTS_URL=db) go in the same transaction.
+    conn.execute(t.attachment_bodies.delete().where(
+        t.attachment_bodies.c.attachment_id.in_(names)))
     return names
 
 

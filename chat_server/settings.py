@@ -54,6 +54,12 @@ ENVIRONMENT: tuple[EnvVar, ...] = (
            "memory:// (default) or redis://host:port/db for several processes."),
     EnvVar("CHAT_BROKER_PREFIX", "broker_prefix", "chat:",
            "prefix of the Redis channels (default chat:), to share one Redis."),
+    EnvVar("CHAT_ATTACHMENTS_URL", "attachments_url", "",
+           "where attachment bodies live: folder (<data_dir>/attachments), db (the "
+           "database), file:///shared/path or s3://bucket/prefix?endpoint=URL&region=R "
+           "(credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY). Default: db with "
+           "PostgreSQL (files kept in the data folder before stay readable), folder with "
+           "SQLite."),
     EnvVar("CHAT_SMTP_URL", "smtp_url", "",
            "smtp://user:password@host:port (smtps:// for TLS, ?starttls=1): where replies "
            "to readers who left an email go."),
@@ -100,6 +106,7 @@ class ChatSettings:
     broker_url: str = _ENV_DEFAULT["broker_url"]
     broker_prefix: str = _ENV_DEFAULT["broker_prefix"]
     smtp_url: str = _ENV_DEFAULT["smtp_url"]
+    attachments_url: str = _ENV_DEFAULT["attachments_url"]
     trusted_proxies: tuple[str, ...] = ()
     site_dir: Path | None = None
     authors: Mapping[str, str] = field(default_factory=dict)  # author key -> email

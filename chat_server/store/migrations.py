@@ -116,6 +116,11 @@ def _article_views(conn: Connection) -> None:
     schema.article_views.create(conn, checkfirst=True)
 
 
+def _attachment_bodies(conn: Connection) -> None:
+    """Attachment bodies in the database, for sidecars that share no folder (blob_store.py)."""
+    schema.attachment_bodies.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (1, "initial tables", _initial),
     (2, "attachments", _attachments),
@@ -128,6 +133,7 @@ MIGRATIONS: tuple[tuple[int, str, Callable[[Connection], None]], ...] = (
     (9, "roles, tags, customers, reminders, API tokens, personal replies", _customers),
     (10, "search over messages and notes", _message_search),
     (11, "article views", _article_views),
+    (12, "attachment bodies", _attachment_bodies),
 )
 
 LATEST = MIGRATIONS[-1][0]

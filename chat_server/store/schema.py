@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -299,4 +300,16 @@ article_views = Table(
     Column("day", Integer, primary_key=True),
     Column("views", Integer, nullable=False, default=0),
     Index("ix_chat_article_views_day", "day", "lang"),
+)
+
+# Attachment bodies when CHAT_ATTACHMENTS_URL is `db` (blob_store.Database; migration 12):
+# CHUNK-sized pieces, so a download reads one row at a time. No foreign key: the body is
+# written before its chat_attachments row (no row without its body), and retention deletes
+# both in one transaction.
+attachment_bodies = Table(
+    "chat_attachment_bodies",
+    metadata,
+    Column("attachment_id", String(40), primary_key=True),
+    Column("chunk", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )

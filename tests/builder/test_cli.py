@@ -269,3 +269,105 @@ def test_new_keeps_any_title_as_typed(tmp_path: Path, title: str) -> None:
     fields = frontmatter.check_fields(fm, "s.md", frontmatter.ARTICLE_FIELDS, set())
     assert fm.problems == []
     assert fields["title"] == title
+
+
+# --- the README's commands with whatever `python` a newcomer has --------------------------------
+
+
+def bare_python() -> str:
+    """An interpreter that cannot import the project's packages, whatever is installed: the
+    base Python (not the venv) with site-packages switched off, as a fresh machine's is."""
+    return getattr(sys, "_base_executable", sys.executable)
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh `git clone` of the repository (its committed state, no .venv, no site/)."""
+    target = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True,
+                   capture_output=True, timeout=120)
+    return target
+
+
+def run_bare(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    return subprocess.run([bare_python(), "-S", "build.py", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(not PYTHON.exists(), reason="no .venv here to reuse (make install makes it)")
+def test_a_clean_clone_checks_with_the_system_python_through_its_venv(clone: Path) -> None:
+    (clone / ".venv").symlink_to(ROOT / ".venv")  # what `make install` would have made, reused
+    done = run_bare(clone, "check")
+    assert done.returncode == 0, done.stderr
+    assert re.match(r"ok: \d+ articles, 0 warnings", done.stdout)
+    assert "Traceback" not in done.stderr
+
+
+def test_a_clean_clone_without_a_venv_says_to_run_make_install(clone: Path) -> None:
+    done = run_bare(clone, "check")
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # one sentence, no traceback
+    assert "run `make install`" in lines[0]
+    assert "markdown-it-py" in lines[0]
+
+
+def test_an_incomplete_venv_is_not_re_run_forever(tmp_path: Path) -> None:
+    # A .venv whose python lacks the packages too (a half-finished install): one message.
+    project = tmp_path / "p"
+    shutil.copytree(ROOT / "builder", project / "builder")
+    shutil.copy(ROOT / "build.py", project / "build.py")
+    (project / ".venv" / "bin").mkdir(parents=True)
+    wrapper = project / ".venv" / "bin" / "python"
+    wrapper.write_text(f"#!/bin/sh\nexec {bare_python()} -S \"$@\"\n", encoding="utf-8")
+    wrapper.chmod(0o755)
+    done = run_bare(project, "check")
+    assert done.returncode == 2
+    assert "lacks" in done.stderr and "make install" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# --- serve: the preview's own folder ------------------------------------------------------------
+
+
+def test_serve_refuses_the_builds_output(sample_copy: Path) -> None:
+    site = sample_copy / "site"
+    done = subprocess.run([str(PYTHON) if PYTHON.exists() else sys.executable,
+                           str(ROOT / "build.py"), "serve", "--config",
+                           str(sample_copy / "config.yml"), "--out", str(site), "--port", "0"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "the preview never writes the build's output" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not site.exists()
+
+
+def test_serve_refuses_a_folder_a_build_wrote(sample_copy: Path, tmp_path: Path) -> None:
+    from builder.errors import BuildError
+    from builder.preview_dir import preview_dir
+
+    published = tmp_path / "public"
+    assert run("build", "--config", str(sample_copy / "config.yml"),
+               "--out", str(published)).returncode == 0
+    before = sorted(p.relative_to(published) for p in published.rglob("*"))
+    with pytest.raises(BuildError) as refused:
+        preview_dir(sample_copy / "config.yml", published)
+    assert "written by `build.py build`" in str(refused.value.problems[0])
+    with pytest.raises(BuildError) as refused:
+        preview_dir(sample_copy / "config.yml", sample_copy)  # holds site/ inside it
+    assert "the build's output" in str(refused.value.problems[0])
+    assert sorted(p.relative_to(published) for p in published.rglob("*")) == before
+
+
+def test_serve_previews_into_its_own_folder(sample_copy: Path) -> None:
+    from builder.incremental import LiveSite
+    from builder.preview_dir import MARK, mark, preview_dir
+
+    folder = preview_dir(sample_copy / "config.yml", None)
+    assert folder == (sample_copy / ".preview").resolve()
+    LiveSite(sample_copy / "config.yml", folder).full_build()
+    mark(folder)
+    assert (folder / MARK).is_file()
+    assert preview_dir(sample_copy / "config.yml", None) == folder  # its own folder again
+    assert ".preview/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
