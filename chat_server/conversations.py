@@ -337,6 +337,9 @@ def _clean_context(context: Any) -> dict[str, str]:
     """Keep a few short strings the operator's context panel shows; drop everything else."""
     if not isinstance(context, dict):
         return {}
+    # search: what the reader searched for and did not find; entry_page and referrer: the
+    # way into this visit; suggestions: the articles the widget offered before the first
+    # question (titles, " · "), suggestion_opened: the one the reader opened.
     keys = ("page", "title", "article_id", "lang", "browser", "timezone", "local_time",
-            "referrer", "search")  # search: what the reader searched for and did not find
+            "referrer", "search", "entry_page", "suggestions", "suggestion_opened")
     return {k: str(context[k])[:500] for k in keys if isinstance(context.get(k), str | int)}

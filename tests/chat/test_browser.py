@@ -189,7 +189,8 @@ async def test_outside_hours_the_reader_leaves_an_email_and_gets_the_reply(
             page = await context.new_page()
             await page.goto(f"{server.http}/ru/nds/deklaraciya/")
             await page.click(".hc-chat-launcher")
-            await page.wait_for_selector(".hc-chat-status:has-text('Вернёмся')")
+            await page.wait_for_selector(
+                ".hc-chat-status:has-text('ответим в течение 15 минут после открытия')")
             await page.fill(".hc-chat-compose textarea", "Нужна помощь ночью")
             await page.click(".hc-chat-send")
             await page.wait_for_selector(".hc-chat-email:not([hidden])")

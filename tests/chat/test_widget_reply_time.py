@@ -74,8 +74,10 @@ def test_every_day_of_the_week_in_russian_and_english() -> None:
     expected = [text for _days, ru, en in WEEK for text in (ru, en)]
     for phrase, when in zip(got, expected, strict=True):
         assert phrase.endswith(when + "."), (phrase, when)
-    assert got[0] == "Сейчас нас нет на месте — ответим в течение 15 минут после открытия, завтра в 10:00."
-    assert got[1] == "We are away now and will answer within 15 minutes after we open, tomorrow at 10:00."
+    assert got[0] == ("Сейчас нас нет на месте — ответим в течение 15 минут после открытия, "
+                      "завтра в 10:00.")
+    assert got[1] == ("We are away now and will answer within 15 minutes after we open, "
+                      "tomorrow at 10:00.")
 
 
 def test_monday_from_saturday_and_today_before_opening() -> None:

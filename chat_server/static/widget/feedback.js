@@ -93,14 +93,19 @@
           b.setAttribute("aria-pressed", b.getAttribute("data-rating") === value ? "true" : "false");
         });
       }
-      if (previous) mark(previous);
+      // Rated before, in this browser: the choice is shown (and can be changed: the server
+      // keeps one rating per reader and article, the last one).
+      var thanks = box.querySelector("[data-hc-thanks]");
+      if (previous) {
+        mark(previous);
+        if (thanks) thanks.hidden = false;
+      }
       Array.prototype.forEach.call(buttons, function (button) {
         button.disabled = false;
         button.addEventListener("click", function () {
           var value = button.getAttribute("data-rating");
           mark(value);
           store.set("rating:" + article.lang + "/" + article.id, value);
-          var thanks = box.querySelector("[data-hc-thanks]");
           if (thanks) thanks.hidden = false;
           post("/api/ratings", { article_id: article.id, lang: article.lang, rating: value,
                                  commit: article.commit, token: store.get("token", null) }, false)

@@ -37,17 +37,110 @@
   // Refusals of an upload (docs/protocol.md, HTTP endpoints).
   var UPLOAD_ERRORS = { too_large: "attach_too_big", daily_quota: "attach_quota",
                         storage_full: "attach_full", rate_limited: "attach_quota" };
+  // An operator who answered this recently is still in the conversation: no "we are away".
+  var LIVE_MS = 20 * 60 * 1000;
   function t(key) { return T["chat_" + key] || key; }
+  // A string's {name} filled in; a function, so a "$&" in what a reader typed stays itself.
+  function fill(key, name, value) { return t(key).replace("{" + name + "}", function () { return value; }); }
   // "This kind of file cannot be sent. Allowed: ..." with the kinds the server named.
   function refusedType(allowed) {
     return t("attach_type").replace("{kinds}", allowed.map(function (k) { return t("kind_" + k); }).join(", "));
   }
+  // sessionStorage: what lasts for this visit (this tab) only. Private modes throw: forgotten.
+  var visitStore = {
+    get: function (key, fallback) {
+      try { var v = sessionStorage.getItem("hc-chat:" + key); return v === null ? fallback : JSON.parse(v); } catch { return fallback; }
+    },
+    set: function (key, value) {
+      try { sessionStorage.setItem("hc-chat:" + key, JSON.stringify(value)); } catch { /* not kept */ }
+    }
+  };
+  // The way in: the first page of this visit and where the reader came from, kept at that
+  // first page, so the operator sees more than the page the reader happens to be on now.
+  var visit = visitStore.get("visit", null);
+  if (!visit || !visit.entry_page) {
+    visit = { entry_page: location.href.split("#")[0].slice(0, 500), referrer: document.referrer.slice(0, 500) };
+    visitStore.set("visit", visit);
+  }
   function context() {
     var tz = "";
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* old browser */ }
+    var shown = suggestions.state();
     return { page: location.href.split("#")[0], title: document.title, lang: cfg.lang,
              article_id: cfg.article ? cfg.article.id : "", browser: navigator.userAgent.slice(0, 300),
-             timezone: tz, local_time: new Date().toString().slice(0, 60) };
+             timezone: tz, local_time: new Date().toString().slice(0, 60),
+             entry_page: visit.entry_page, referrer: visit.referrer,
+             search: visitStore.get("searched", "") || undefined,
+             suggestions: shown.shown.join(" · ") || undefined, suggestion_opened: shown.opened || undefined };
+  }
+  // The brand's colours (config.yml brand, in the config by chat_scripts.html; a host page may
+  // set its own): the launcher, the reader's bubbles and the buttons, with text that reads on them.
+  function brandStyle(node) {
+    var brand = cfg.brand || {};
+    if (!/^#[0-9a-f]{6}$/i.test(brand.primary || "")) return;
+    node.style.setProperty("--hc-chat-primary", brand.primary);
+    node.style.setProperty("--hc-chat-on-primary", textOn(brand.primary));
+    if (/^#[0-9a-f]{6}$/i.test(brand.accent || "")) node.style.setProperty("--hc-chat-accent", brand.accent);
+  }
+  // White or near-black text, whichever has more contrast (WCAG relative luminance).
+  function textOn(hex) {
+    function lum(h) {
+      var c = [1, 3, 5].map(function (i) {
+        var v = parseInt(h.slice(i, i + 2), 16) / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      });
+      return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    }
+    var l = lum(hex), dark = lum("#111827");
+    return (1.05) / (l + 0.05) >= (l + 0.05) / (dark + 0.05) ? "#ffffff" : "#111827";
+  }
+
+  // ---------------------------------------------------------------- suggestions
+  // Before the first question: the few articles that match what the reader is typing (the
+  // site's own search), so one who finds the answer does not wait. What was shown and which
+  // one was opened go with the first message's context, for the operator; kept for the visit,
+  // since opening one navigates to it.
+  var suggestions = {
+    timer: null,
+    state: function () { return visitStore.get("suggested", { shown: [], opened: "" }); },
+    remember: function (titles, opened) {
+      var state = suggestions.state();
+      titles.forEach(function (title) { if (state.shown.indexOf(title) < 0) state.shown.push(title); });
+      state.shown = state.shown.slice(-8);
+      if (opened) state.opened = opened;
+      visitStore.set("suggested", state);
+    },
+    typed: function (text) {
+      clearTimeout(suggestions.timer);
+      suggestions.timer = setTimeout(function () { suggestions.show(text); }, 300);
+    },
+    show: function (text) {
+      var box = chat.parts.suggest, list = chat.parts.suggestList;
+      var api = window.HelpCenterSearch;
+      if (chat.conversation || !api || !api.query || text.trim().length < 3) { box.hidden = true; return; }
+      api.query(text, { limit: 3 }, function (found) {
+        var hits = (found && found.results || []).slice(0, 3);
+        list.textContent = "";
+        hits.forEach(function (hit) {
+          var link = resultLink(hit, "hc-chat-result");
+          link.addEventListener("click", function () { suggestions.remember([], hit.title); });
+          list.appendChild(link.parentNode);
+        });
+        box.hidden = !hits.length || !!chat.conversation;
+        if (hits.length) suggestions.remember(hits.map(function (hit) { return hit.title; }), "");
+      });
+    }
+  };
+  // One article found by the site's search, drawn as the site's dropdown draws it.
+  function resultLink(hit, cls) {
+    var li = el("li", cls);
+    var a = el("a", "hc-chat-result-link");
+    a.href = (cfg.root || "") + hit.url;
+    a.appendChild(el("span", "hc-chat-result-title", hit.title));
+    if (hit.heading) a.appendChild(el("span", "hc-chat-result-heading", hit.heading));
+    if (hit.path) a.appendChild(el("span", "hc-chat-result-path", hit.path));
+    li.appendChild(a);
+    return a;
   }
 
   // ---------------------------------------------------------------- the chat
@@ -55,6 +148,11 @@
     ws: null, ready: false, panel: null, parts: {}, conversation: null, messages: {},
     outbox: store.get("outbox", []), availability: null, retry: kit.backoff(500, true),
     pendingArticle: null, link: null, identity: null, lookingUp: false, lookedUp: false,
+    lastOperatorAt: 0, liveTimer: null,
+    // The email box: the address this browser gave (kept), the one the current conversation
+    // answers to, a confirmation on its way, the reader changing it, a refusal.
+    email: { known: store.get("email", ""), conversation: "", pending: store.get("email_pending", ""),
+             editing: false, error: "" },
 
     connect: function () {
       if (chat.ws || chat.lookingUp) return;
@@ -113,6 +211,7 @@
         store.set("token", f.token);
         chat.ready = true;
         chat.availability = f.availability;
+        if (f.email && !chat.email.known) chat.email.known = f.email;
         // What the server takes (chat.attachments_kinds): the file input offers only that.
         if (f.attachments) chat.accept = f.attachments.accept;
         if (chat.accept && chat.parts.file) chat.parts.file.accept = chat.accept;
@@ -130,25 +229,33 @@
           store.set("conversation", chat.conversation);
         }
         chat.show(f.message, f.conversation);
+        chat.conversationEmail(f.conversation);
         chat.status();
       } else if (f.type === "message") {
         if (f.message.conversation_id !== chat.conversation && f.message.author_kind === "reader") {
           chat.conversation = f.message.conversation_id; // started in another tab
         }
         chat.show(f.message, f.conversation);
-        if (f.message.author_kind === "operator") chat.notify();
+        if (f.message.author_kind === "operator") { chat.notify(); chat.status(); }
       } else if (f.type === "history") {
         f.messages.forEach(function (m) { chat.show(m, f.conversation); });
         chat.marks(f.conversation.operator_read_id);
+        chat.conversationEmail(f.conversation);
+        chat.status();
       } else if (f.type === "typing") {
         if (chat.parts.typing) chat.parts.typing.hidden = !f.typing;
       } else if (f.type === "read") {
         chat.marks(f.message_id);
       } else if (f.type === "conversation") {
-        if (f.conversation.id === chat.conversation && f.conversation.email) chat.emailState("done");
+        chat.conversationEmail(f.conversation);
       } else if (f.type === "email_pending") {
         // A confirmation mail is on its way; replies go there once the reader opens its link.
-        if (f.conversation_id === chat.conversation) chat.emailState("pending", f.email);
+        if (f.conversation_id === chat.conversation) {
+          chat.email.pending = f.email;
+          chat.email.editing = false;
+          store.set("email_pending", f.email);
+          chat.renderEmail();
+        }
       } else if (f.type === "availability") {
         chat.availability = f;
         chat.status();
@@ -156,7 +263,8 @@
         chat.conversation = null;
         store.set("conversation", null);
       } else if (f.type === "error" && EMAIL_ERRORS[f.code]) {
-        chat.emailState("error", EMAIL_ERRORS[f.code]);
+        chat.email.error = EMAIL_ERRORS[f.code];
+        chat.renderEmail();
       }
     },
     flushOutbox: function () {
@@ -178,6 +286,8 @@
       }
       chat.outbox.push(frame);
       store.set("outbox", chat.outbox);
+      chat.parts.suggest.hidden = true;
+      visitStore.set("searched", "");
       chat.show({ id: 0, client_id: frame.client_id, author_kind: "reader", body: frame.body, pending: true });
       chat.send(frame);
     },
@@ -193,6 +303,7 @@
       badge.hidden = true;
       launcher.appendChild(badge);
       launcher.addEventListener("click", function () { chat.panel && !chat.panel.hidden ? chat.close() : chat.open(); });
+      brandStyle(launcher);
       document.body.appendChild(launcher);
       chat.parts.launcher = launcher;
       chat.parts.badge = badge;
@@ -227,6 +338,7 @@
       q.setAttribute("aria-label", t("search_placeholder"));
       search.appendChild(q);
       var results = el("ul", "hc-chat-results");
+      results.hidden = true;
       search.appendChild(results);
       // Enter goes to the site's search page; typing shows the best few articles here.
       var searchTimer = null;
@@ -246,6 +358,12 @@
       typing.hidden = true;
       panel.appendChild(typing);
       panel.appendChild(chat.buildEmailForm());
+      var suggest = el("section", "hc-chat-suggest");
+      suggest.hidden = true;
+      suggest.appendChild(el("p", "hc-chat-suggest-title", t("suggest_title")));
+      var suggestList = el("ul", "hc-chat-results");
+      suggest.appendChild(suggestList);
+      panel.appendChild(suggest);
       var form = el("form", "hc-chat-compose");
       var input = el("textarea");
       input.rows = 2;
@@ -287,12 +405,18 @@
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
       });
       input.addEventListener("input", chat.typing);
+      input.addEventListener("input", function () { suggestions.typed(input.value); });
       panel.appendChild(form);
+      var notice = el("p", "hc-chat-notice");
+      notice.setAttribute("role", "alert");
+      notice.hidden = true;
+      panel.appendChild(notice);
       panel.addEventListener("keydown", function (e) { if (e.key === "Escape") chat.close(); });
       document.body.appendChild(panel);
       chat.panel = panel;
+      brandStyle(panel);
       Object.assign(chat.parts, { status: status, log: log, typing: typing, input: input, prompt: prompt,
-                                  topic: topic });
+                                  topic: topic, notice: notice, suggest: suggest, suggestList: suggestList });
     },
     buildEmailForm: function () {
       var box = el("div", "hc-chat-email");
@@ -315,48 +439,97 @@
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var value = input.value.trim();
-        if (!/^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(value)) return chat.emailState("error", EMAIL_ERRORS.bad_email);
-        error.hidden = true;
-        if (chat.conversation) chat.send({ type: "email", conversation_id: chat.conversation, email: value });
+        chat.email.error = /^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$/.test(value) ? "" : EMAIL_ERRORS.bad_email;
+        if (!chat.email.error && chat.conversation) {
+          // Kept in this browser: after a reload the widget shows it instead of asking again.
+          chat.email.known = value;
+          store.set("email", value);
+          chat.send({ type: "email", conversation_id: chat.conversation, email: value });
+        }
+        chat.renderEmail();
       });
       var pending = el("p", "hc-chat-email-pending");
       pending.hidden = true;
-      var done = el("p", "hc-chat-email-done", t("email_saved"));
+      var done = el("p", "hc-chat-email-done");
       done.hidden = true;
+      var change = el("button", "hc-chat-email-change", t("email_change"));
+      change.type = "button";
+      change.addEventListener("click", function () {
+        chat.email.editing = true;
+        chat.renderEmail();
+        input.focus();
+        input.select();
+      });
       box.appendChild(form);
       box.appendChild(pending);
       box.appendChild(done);
-      Object.assign(chat.parts, { emailBox: box, emailForm: form, emailError: error,
-                                  emailPending: pending, emailDone: done });
+      box.appendChild(change);
+      Object.assign(chat.parts, { emailBox: box, emailForm: form, emailError: error, emailInput: input,
+                                  emailPending: pending, emailDone: done, emailChange: change });
       return box;
     },
-    // The email box shows one of: the form (with an error), "check your inbox", "thank you".
-    emailState: function (state, detail) {
-      var p = chat.parts;
-      if (!p.emailForm) return;
-      p.emailForm.hidden = state === "pending" || state === "done";
-      p.emailError.hidden = state !== "error";
-      if (state === "error") p.emailError.textContent = t(detail);
-      p.emailPending.hidden = state !== "pending";
-      if (state === "pending") {
-        p.emailPending.textContent = t("email_pending").replace("{email}", detail);
+    // The address the current conversation's replies go to (confirmed), from any frame
+    // that names the conversation. An address confirmed once is used again without a mail.
+    conversationEmail: function (conversation) {
+      if (!conversation || conversation.id !== chat.conversation) return;
+      var given = conversation.email || "";
+      if (given && given !== chat.email.conversation) {
+        chat.email.editing = false;
+        store.set("email_confirmed", given);
+        if (chat.email.pending === given) store.set("email_pending", "");
       }
-      p.emailDone.hidden = state !== "done";
+      chat.email.conversation = given;
+      var known = chat.email.known;
+      if (!given && known && store.get("email_confirmed", "") === known && chat.asked !== chat.conversation) {
+        chat.asked = chat.conversation;  // once per conversation
+        chat.send({ type: "email", conversation_id: chat.conversation, email: known });
+      }
+      chat.renderEmail();
+    },
+    // The email box shows one of: the form (filled with the address given before, with a
+    // refusal), "check your inbox" or "we will answer at …" (both with Change).
+    renderEmail: function () {
+      var p = chat.parts, e = chat.email;
+      if (!p.emailForm) return;
+      var view = e.editing || e.error ? "form" : e.conversation ? "done"
+        : e.pending && e.pending === e.known ? "pending" : "form";
+      p.emailForm.hidden = view !== "form";
+      p.emailError.hidden = !e.error;
+      if (e.error) p.emailError.textContent = t(e.error);
+      p.emailPending.hidden = view !== "pending";
+      p.emailPending.textContent = fill("email_pending", "email", e.pending || "");
+      p.emailDone.hidden = view !== "done";
+      p.emailDone.textContent = fill("email_known", "email", e.conversation || "");
+      p.emailChange.hidden = view === "form";
+      if (view === "form" && !p.emailInput.value && e.known) p.emailInput.value = e.known;
     },
     search: function (query, list) {
       var api = window.HelpCenterSearch;
+      list.hidden = !query.trim();
       if (!api || !api.query || !query.trim()) { list.textContent = ""; return; }
       // The site's own search (search-ui.js); it may answer twice: titles first, then all.
       api.query(query, { typing: true, limit: 5 }, function (found) {
         list.textContent = "";
-        (found && found.results || []).slice(0, 5).forEach(function (hit) {
-          var li = el("li");
-          var a = el("a", "", hit.title);
-          a.href = (cfg.root || "") + hit.url;
-          li.appendChild(a);
-          list.appendChild(li);
-        });
+        var hits = (found && found.results || []).slice(0, 5);
+        hits.forEach(function (hit) { list.appendChild(resultLink(hit, "hc-chat-result").parentNode); });
+        if (!hits.length) list.appendChild(chat.askUs(query));
       });
+    },
+    // Nothing found: "Ask us" puts the query in the message box, and its context says what
+    // the reader looked for.
+    askUs: function (query) {
+      var words = query.trim().slice(0, 200);
+      var li = el("li", "hc-chat-result hc-chat-nothing");
+      li.appendChild(el("span", "hc-chat-result-path", t("search_nothing")));
+      var ask = el("button", "hc-chat-ask", fill("search_ask", "query", words.slice(0, 80)));
+      ask.type = "button";
+      ask.addEventListener("click", function () {
+        visitStore.set("searched", words);  // for this visit: the question may come on another page
+        chat.parts.input.value = words;
+        chat.parts.input.focus();
+      });
+      li.appendChild(ask);
+      return li;
     },
     show: function (m, conversation) {
       if (!chat.parts.log) return;
@@ -385,6 +558,7 @@
         markNode.title = m.pending ? t("sending") : t("delivered");
       }
       if (m.author_kind === "operator" && chat.parts.typing) chat.parts.typing.hidden = true;
+      if (m.author_kind === "operator" && m.created_at > chat.lastOperatorAt) chat.lastOperatorAt = m.created_at;
       if (m.author_kind === "operator" && m.id && chat.panel && !chat.panel.hidden && chat.ws) {
         chat.send({ type: "read", conversation_id: m.conversation_id, message_id: m.id });
       }
@@ -401,6 +575,8 @@
     },
     clear: function () {
       chat.messages = {};
+      chat.lastOperatorAt = 0;
+      chat.email.conversation = "";
       if (chat.parts.log) chat.parts.log.textContent = "";
     },
     status: function () {
@@ -408,17 +584,36 @@
       // The topic is asked once, before a conversation exists (config.yml chat.topics).
       if (chat.parts.topic) chat.parts.topic.hidden = !!chat.conversation;
       var a = chat.availability;
+      var live = chat.liveConversation();
       var text;
       if (!chat.ready) text = t("connecting");
-      else if (a && a.live) text = t("online").replace("{n}", a.reply_minutes);
-      else if (a && a.next_open) {
-        var back = new Date(a.next_open);
-        var when = back.toLocaleString(cfg.lang, { weekday: "long", hour: "2-digit", minute: "2-digit" });
-        text = t("closed").replace("{when}", when);
-      } else text = t("nobody");
+      else if (a && a.live) text = fill("online", "n", a.reply_minutes);
+      else if (live) text = t("live_conversation");
+      else if (a && a.next_open) text = chat.closedText(a);
+      else text = t("nobody");
       chat.parts.status.textContent = text;
-      var offline = chat.ready && a && !a.live;
+      var offline = chat.ready && a && !a.live && !live;
       chat.parts.emailBox.hidden = !(offline && chat.conversation);
+      chat.renderEmail();
+    },
+    // Whether an operator answered here within LIVE_MS (by the server's clock, as the
+    // message says); when that runs out, the status is drawn again.
+    liveConversation: function () {
+      var left = chat.lastOperatorAt ? chat.lastOperatorAt + LIVE_MS - Date.now() : 0;
+      clearTimeout(chat.liveTimer);
+      if (left > 0) chat.liveTimer = setTimeout(chat.status, left + 1000);
+      return left > 0;
+    },
+    // «ответим в течение 15 минут после открытия, в четверг в 10:00» (reply-time.js), or
+    // the plain opening time on a page that does not load it.
+    closedText: function (a) {
+      var words = window.HelpCenterReplyTime;
+      if (words) {
+        try { return words.phrase({ nextOpen: a.next_open, minutes: a.reply_minutes, lang: cfg.lang, t: t }); }
+        catch { /* an Intl without time zones: the plain time below */ }
+      }
+      var when = new Date(a.next_open).toLocaleString(cfg.lang, { weekday: "long", hour: "2-digit", minute: "2-digit" });
+      return fill("closed", "when", when);
     },
     notify: function () {
       if (chat.panel && !chat.panel.hidden) return;
@@ -479,9 +674,15 @@
       });
       return button;
     },
+    // A refused file is said beside the message box, not in the status line: the reader
+    // still sees whether anyone is there.
+    notice: function (text) {
+      chat.parts.notice.textContent = text || "";
+      chat.parts.notice.hidden = !text;
+    },
     upload: function (file) {
-      if (!chat.conversation) { chat.parts.status.textContent = t("attach_first"); return; }
-      if (file.size > 10 * 1024 * 1024) { chat.parts.status.textContent = t("attach_too_big"); return; }
+      if (!chat.conversation) return chat.notice(t("attach_first"));
+      if (file.size > 10 * 1024 * 1024) return chat.notice(t("attach_too_big"));
       var data = new FormData();
       data.append("token", store.get("token"));
       data.append("conversation_id", String(chat.conversation));
@@ -491,10 +692,10 @@
         .then(function (r) {
           return r.json().then(function (j) { if (!r.ok) { var e = new Error(j.error); e.allowed = j.allowed; throw e; } return j; });
         })
-        .then(function (j) { chat.show(j.message, j.conversation); chat.status(); })  // an old refusal goes
+        .then(function (j) { chat.show(j.message, j.conversation); chat.notice(""); })  // an old refusal goes
         .catch(function (e) {
-          chat.parts.status.textContent = e && e.message === "type_not_allowed" ? refusedType(e.allowed || [])
-            : t(UPLOAD_ERRORS[e && e.message] || "attach_failed");
+          chat.notice(e && e.message === "type_not_allowed" ? refusedType(e.allowed || [])
+            : t(UPLOAD_ERRORS[e && e.message] || "attach_failed"));
         });
     },
     refreshAvailability: function () {
@@ -512,6 +713,14 @@
     }
   };
 
+  // A link to #chat (or marked data-hc-chat-open), like the home page's contact link, opens
+  // the chat instead of going anywhere.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest("[data-hc-chat-open], a[href='#chat']");
+    if (!link) return;
+    e.preventDefault();
+    window.HelpCenterChat.open();
+  });
   var started = false;
   function start() {
     if (started) return;

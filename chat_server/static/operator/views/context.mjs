@@ -6,7 +6,8 @@ import { clock, ratingLabel } from "./format.mjs";
 import { CustomerNotes, CustomerPath, Reminders } from "./customer.mjs";
 import { groupTitle } from "./handoff.mjs";
 
-const CONTEXT_FIELDS = ["page", "title", "article_id", "lang", "browser", "timezone", "local_time", "referrer"];
+const CONTEXT_FIELDS = ["page", "title", "article_id", "lang", "entry_page", "referrer", "search", "suggestions",
+  "suggestion_opened", "browser", "timezone", "local_time"];
 
 export function Context({ state, act }) {
   const lang = state.lang;
