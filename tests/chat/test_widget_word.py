@@ -38,6 +38,7 @@ REFERRER = "https://www.example.org/search?q=%D0%BD%D0%B4%D1%81"
 RU_DAYS = ["в понедельник", "во вторник", "в среду", "в четверг", "в пятницу", "в субботу",
            "в воскресенье"]
 SHOTS = Path("/tmp/h2-shots")
+PENDING = ".hc-chat-email-pending:not([hidden]):has-text('reader@example.com')"
 
 
 @asynccontextmanager
@@ -153,10 +154,10 @@ async def reader_asks(page: Page, server: ServerThread, opening: datetime) -> No
     # The email: given once, then shown (and changeable) after a reload instead of asked again.
     await page.fill(".hc-chat-email input", "reader@example.com")
     await page.click(".hc-chat-email button[type=submit]")
-    await page.wait_for_selector(".hc-chat-email-pending:not([hidden]):has-text('reader@example.com')")
+    await page.wait_for_selector(PENDING)
     await page.reload()
     await page.click(".hc-chat-launcher")
-    await page.wait_for_selector(".hc-chat-email-pending:not([hidden]):has-text('reader@example.com')")
+    await page.wait_for_selector(PENDING)
     assert await page.is_hidden(".hc-chat-email form")
     await page.click(".hc-chat-email-change")
     assert await page.input_value(".hc-chat-email input") == "reader@example.com"
