@@ -49,6 +49,7 @@ from chat_server.operator_page import OPERATOR_CSP, operator_page
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.reader_ws import reader_socket
+from chat_server.runtime import daily_retention
 from chat_server.settings import ChatSettings
 from chat_server.site_csp import SitePolicy
 from chat_server.store import Store
@@ -205,7 +206,8 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
         await broker.connect()
         watchers = [asyncio.create_task(chat.team.watch_snoozes()),
                     asyncio.create_task(chat.presence.watch()),
-                    asyncio.create_task(chat.reminders.watch())]
+                    asyncio.create_task(chat.reminders.watch()),
+                    asyncio.create_task(daily_retention(settings, store))]
         try:
             yield
         finally:

@@ -1,5 +1,6 @@
-"""How the sidecar process is served: uvicorn's options and the garbage collector's
-settings (`python -m chat_server serve`, the tests' servers and the benchmark alike).
+"""How the sidecar process is served: uvicorn's options, the garbage collector's settings
+(`python -m chat_server serve`, the tests' servers and the benchmark alike) and the daily
+retention run (chat.retention) the lifespan starts.
 
 Python's cyclic garbage collector walks every tracked object in a full collection, and
 every open socket keeps a few hundred of them (tasks, coroutine frames, the protocol's
@@ -13,8 +14,17 @@ collection happened after the sockets were open, and the young collections staye
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import gc
-from typing import Any
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chat_server.settings import ChatSettings
+    from chat_server.store import Store
+
+log = logging.getLogger(__name__)
 
 SERVER_OPTIONS: dict[str, Any] = {
     # uvicorn's cap on a frame; the protocol's own, smaller, limit comes first.
@@ -36,3 +46,61 @@ def tune_gc() -> None:
     gc.freeze()  # modules and the app live as long as the process: never walk them again
     _young, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+
+
+# --- chat.retention, applied by the running sidecar once a UTC day ------------------------
+
+RETENTION_CHECK_SECONDS = 3600.0  # how often a process looks whether today's run is due
+
+
+class DayClaim:
+    """Who runs today's retention. With Redis (several processes) the first process to set
+    the day's key wins and the others skip; a process alone (memory://) just remembers."""
+
+    def __init__(self, broker_url: str, prefix: str) -> None:
+        self._redis: Any = None
+        if broker_url.startswith(("redis://", "rediss://")):
+            from chat_server.redis_client import redis_client
+
+            self._redis = redis_client(broker_url)
+        self._key = f"{prefix}retention:"
+        self._taken: set[str] = set()
+
+    async def take(self, day: str) -> bool:
+        if self._redis is not None:
+            # Kept two days: long enough that no process of that day runs it again.
+            return bool(await self._redis.set(self._key + day, "1", nx=True, ex=2 * 86400))
+        if day in self._taken:
+            return False
+        self._taken.add(day)
+        return True
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+async def daily_retention(settings: ChatSettings, store: Store,
+                          every: float = RETENTION_CHECK_SECONDS) -> None:
+    """Apply chat.retention now and then once each UTC day, one process of several; returns
+    at once when no retention is configured."""
+    from chat_server import retention
+
+    policy = retention.policy_of(settings.retention_days, settings.retention_mode)
+    if policy is None:
+        return
+    claim = DayClaim(settings.broker_url, settings.broker_prefix)
+    try:
+        while True:
+            now = datetime.datetime.now(datetime.UTC)
+            try:
+                if await claim.take(now.date().isoformat()):
+                    done = await retention.apply(store, policy, settings.data_dir,
+                                                 int(now.timestamp() * 1000))
+                    log.info("retention (%d days): %s", policy.days,
+                             done.describe(policy.mode))
+            except Exception:  # a store hiccup must not end the watch; tomorrow runs again
+                log.exception("retention failed")
+            await asyncio.sleep(every)
+    finally:
+        await claim.close()

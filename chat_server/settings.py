@@ -100,6 +100,9 @@ class ChatSettings:
     attachments_address_mib_per_day: int = _default("chat.attachments_address_mib_per_day")
     attachments_total_mib: int = _default("chat.attachments_total_mib")
     attachments_kinds: tuple[str, ...] = _default("chat.attachments_kinds")
+    # chat.retention: 0 days keeps everything (retention.py says what each mode removes).
+    retention_days: int = 0
+    retention_mode: str = "delete"
     identity_secret: str = _ENV_DEFAULT["identity_secret"]
     database_url: str = _ENV_DEFAULT["database_url"]
     database_schema: str = _ENV_DEFAULT["database_schema"]
@@ -160,6 +163,8 @@ class ChatSettings:
             attachments_address_mib_per_day=chat["attachments_address_mib_per_day"],
             attachments_total_mib=chat["attachments_total_mib"],
             attachments_kinds=tuple(chat["attachments_kinds"]),
+            retention_days=chat["retention"].get("days", 0),
+            retention_mode=chat["retention"].get("mode", "delete"),
             **{var.field: env.get(var.name, var.default) for var in ENVIRONMENT
                if var.field not in _WITH_A_RULE},
             trusted_proxies=_trusted_proxies(env.get("CHAT_TRUSTED_PROXIES", "")),

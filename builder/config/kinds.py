@@ -303,6 +303,24 @@ def _tags(value: Any) -> tuple[dict[str, Any], ...]:
     return tuple(tags)
 
 
+_RETENTION_MODES = ("delete", "anonymise")
+
+
+def _retention(value: Any) -> dict[str, Any]:
+    """chat.retention: {days, mode}; days is required, mode defaults to delete (as the
+    retention command does)."""
+    if not isinstance(value, dict) or set(value) - {"days", "mode"} or "days" not in value:
+        raise Invalid("expected {days: N, mode: delete or anonymise}")
+    mode = _string(value.get("mode", "delete"))
+    if mode not in _RETENTION_MODES:
+        raise Invalid(f"mode: expected one of {', '.join(_RETENTION_MODES)}, got {mode!r}")
+    try:
+        days = _int(1, 36_500)(value["days"])
+    except Invalid as exc:
+        raise Invalid(f"days: {exc}") from exc
+    return {"days": days, "mode": mode}
+
+
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing"
@@ -335,6 +353,7 @@ GROUPS = Kind("mapping name → {title, capacity, auto_assign}", _groups)
 ROUTES = Kind("list of {group, lang, collection, path, topic}", _routes)
 TOPICS = Kind("list of {id, title}", _topics)
 TAGS = Kind("list of {name, colour, description}", _tags)
+RETENTION = Kind("{days, mode (delete or anonymise)}", _retention)
 
 
 def integer(minimum: int, maximum: int) -> Kind:

@@ -20,6 +20,7 @@ from builder.config.kinds import (
     LANGUAGES,
     LOCALIZED_TEXT,
     PATH,
+    RETENTION,
     ROUTES,
     SECURE_URL,
     STRING,
@@ -142,6 +143,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chat.attachments_total_mib", integer(1, 100_000_000), 10_240,
             "MiB all attachments together may take in the data folder; past it uploads are "
             "refused until files are removed."),
+    Setting("chat.retention", RETENTION, {},
+            "How long conversations are kept (personal-data law): {days: N, mode: delete "
+            "(default) or anonymise}. The running sidecar applies it once a day (one process of "
+            "several); `python -m chat_server retention` runs it by hand. 'delete' removes a "
+            "conversation whose last activity is older than N days with its messages, notes, "
+            "attachments and search-index rows; 'anonymise' keeps its shape for reports and "
+            "replaces every text. Either way readers not seen for N days with nothing left "
+            "are removed. Empty (default): everything is kept."),
     Setting("chat.attachments_kinds",
             choices("image", "pdf", "office", "csv", "text", "archive"),
             ("image", "pdf", "office", "csv", "text", "archive"),
