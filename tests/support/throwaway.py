@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL and Redis servers for tests that stop, kill or restart them.
+"""Throwaway PostgreSQL, Redis and S3-compatible servers for tests that stop, kill or restart
+them.
 
 Never the machine's shared services: each context manager starts its own server on a free
 port in a temporary folder and removes it afterwards. Both can be stopped and started again
@@ -15,6 +16,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -165,6 +167,79 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
     assert binary is not None
     folder = Path(tempfile.mkdtemp(prefix="throwaway-redis-"))
     server = ThrowawayRedis(folder, binary)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "throwaway", "AWS_SECRET_ACCESS_KEY": "throwaway",
+                  "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+class ThrowawayS3:
+    """moto's standalone S3-compatible HTTP server on `port` (everything in memory). The
+    sidecars reach it with S3_CREDENTIALS in their environment, as a real deployment would."""
+
+    def __init__(self, folder: Path, binary: str) -> None:
+        self.folder = folder
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = (self.folder / "moto.log").open("ab")
+        with log:
+            self.process = subprocess.Popen(
+                [self.binary, "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **S3_CREDENTIALS})
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError((self.folder / "moto.log").read_text(errors="replace"))
+            with contextlib.suppress(OSError), socket.create_connection(
+                    ("127.0.0.1", self.port), timeout=0.5):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("moto_server did not start")
+
+    def make_bucket(self, name: str) -> None:
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                              aws_access_key_id="throwaway", aws_secret_access_key="throwaway")
+        client.create_bucket(Bucket=name)
+
+    def objects(self, bucket: str) -> dict[str, bytes]:
+        """Every object in `bucket`, by key: what the store really holds."""
+        import boto3
+
+        client = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
+                              aws_access_key_id="throwaway", aws_secret_access_key="throwaway")
+        listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        return {item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+                for item in listed}
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextlib.contextmanager
+def throwaway_s3() -> Iterator[ThrowawayS3]:
+    """A fresh S3-compatible server (moto[server], a test dependency), killed afterwards."""
+    binary = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
+    require(Path(binary).is_file(), "moto_server is not installed (pip install 'moto[server]')")
+    folder = Path(tempfile.mkdtemp(prefix="throwaway-s3-"))
+    server = ThrowawayS3(folder, binary)
     try:
         server.start()
         yield server
