@@ -15,9 +15,11 @@ collection happened after the sockets were open, and the young collections staye
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime
 import gc
 import logging
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +38,33 @@ SERVER_OPTIONS: dict[str, Any] = {
     # CHAT_TRUSTED_PROXIES (chat_server/client_address.py).
     "proxy_headers": False,
 }
+
+# What uvicorn's sans-I/O websocket logs with a traceback (logger.exception) although the
+# client is at fault: it closes such a socket with 1007 itself, and nothing on the server
+# failed. A client sending invalid UTF-8 in a loop would otherwise fill the log.
+CLIENT_FAULTS = frozenset({"Invalid UTF-8 sequence received from client."})
+
+
+class ClientFaults(logging.Filter):
+    """Makes uvicorn's tracebacks for a client's bad frames a one-line warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() in CLIENT_FAULTS:
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+@contextlib.contextmanager
+def client_faults_quiet() -> Iterator[None]:
+    """While the app runs (its lifespan): uvicorn configures its loggers before that."""
+    logger, quiet = logging.getLogger("uvicorn.error"), ClientFaults()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
 
 YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
 
@@ -85,10 +114,12 @@ async def daily_retention(settings: ChatSettings, store: Store,
     """Apply chat.retention now and then once each UTC day, one process of several; returns
     at once when no retention is configured."""
     from chat_server import retention
+    from chat_server.blob_store import blob_store_for
 
     policy = retention.policy_of(settings.retention_days, settings.retention_mode)
     if policy is None:
         return
+    blobs = blob_store_for(settings, store)
     claim = DayClaim(settings.broker_url, settings.broker_prefix)
     try:
         while True:
@@ -96,7 +127,7 @@ async def daily_retention(settings: ChatSettings, store: Store,
             try:
                 if await claim.take(now.date().isoformat()):
                     done = await retention.apply(store, policy, settings.data_dir,
-                                                 int(now.timestamp() * 1000))
+                                                 int(now.timestamp() * 1000), blobs=blobs)
                     log.info("retention (%d days): %s", policy.days,
                              done.describe(policy.mode))
             except Exception:  # a store hiccup must not end the watch; tomorrow runs again
