@@ -29,6 +29,8 @@
   var countBits = plan.countBits;
   var Vocabulary = plan.Vocabulary;
   var planQuery = plan.plan;
+  var Crumbs = plan.Crumbs;
+  var NO_CRUMB = { exact: 0, any: 0, score: 0 };
 
   function Engine(lunr, head) {
     this.lunr = lunr;
@@ -44,6 +46,7 @@
     this.indexes = [lunr.Index.load(head.index)];
     this.vocabulary = new Vocabulary();
     this.vocabulary.addIndex(this.indexes[0]);
+    this.crumbs = new Crumbs(this.words, head.paths || [], head.docs);
   }
 
   /** Documents of one page (its intro and sections) share a page number: its URL sans anchor. */
@@ -88,18 +91,21 @@
         var result = results[r];
         var hit = hits.get(result.ref);
         if (hit === undefined) {
-          hit = { ref: Number(result.ref), head: 0, body: 0, headExact: 0, headAny: 0, bodyExact: 0, bodyAny: 0 };
+          hit = emptyHit(Number(result.ref));
           hits.set(result.ref, hit);
         }
         var exact = 0;
         var any = 0;
+        var titled = 0;
         for (var term in result.matchData.metadata) {
           var masks = masksOf(term);
           exact |= masks[0];
           any |= masks[1];
+          if (n === 0 && result.matchData.metadata[term].title) titled |= masks[0];
         }
         if (n === 0) {
           hit.head += result.score;
+          hit.titled |= titled;
           hit.headExact |= exact;
           hit.headAny |= any;
         } else {
@@ -109,13 +115,19 @@
         }
       }
     }
-    return this.rankPages(hits);
+    return this.rankPages(hits, this.crumbs.answer(masksOf, hits, emptyHit), (1 << planned.parts.length) - 1);
   };
 
+  function emptyHit(ref) {
+    return { ref: ref, head: 0, body: 0, titled: 0, headExact: 0, headAny: 0, bodyExact: 0, bodyAny: 0 };
+  }
+
   /** The best candidate of every page among the matched documents, best page first. */
-  Engine.prototype.rankPages = function (hits) {
+  Engine.prototype.rankPages = function (hits, crumbs, allBits) {
     var pageOf = this.pageOf;
     var docs = this.docs;
+    var crumbOf = this.crumbs.of;
+    var all = allBits;
     var pages = new Map();
     hits.forEach(function (hit) {
       var key = pageOf[hit.ref];
@@ -133,6 +145,13 @@
       var titleExact = intro ? intro.headExact : 0;
       var titleAny = intro ? intro.headAny : 0;
       var titleScore = intro ? intro.head : 0;
+      var crumb = (intro && crumbs.get(crumbOf[intro.ref])) || NO_CRUMB;
+      // The whole query names the page's collection ("Kubernetes") or the page itself: such
+      // pages come before pages that only mention the words, whatever their scores.
+      var named = crumb.exact === all || (intro && intro.titled === all) ? 1 : 0;
+      titleExact |= crumb.exact;
+      titleAny |= crumb.any;
+      titleScore += crumb.score;
       var best = null;
       for (var i = 0; i < page.docs.length; i++) {
         var hit = page.docs[i];
@@ -141,6 +160,7 @@
           score: titleScore + hit.body,
           exact: countBits(titleExact | hit.bodyExact),
           covered: countBits(titleAny | hit.bodyAny),
+          named: named,
         };
         if (!best || compare(candidate, best) < 0) best = candidate;
       }
@@ -151,7 +171,7 @@
   };
 
   function compare(a, b) {
-    return b.covered - a.covered || b.exact - a.exact || b.score - a.score || a.ref - b.ref;
+    return b.covered - a.covered || b.exact - a.exact || b.named - a.named || b.score - a.score || a.ref - b.ref;
   }
 
   /** The first `limit` ranked pages, described for display. */

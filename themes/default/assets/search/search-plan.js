@@ -19,6 +19,7 @@
   var normalizeText = words.normalizeText;
   var tokenize = words.tokenize;
   var distance = words.distance;
+  var prefixDistance = words.prefixDistance;
 
   // Ranking knobs, chosen with bench/search_quality.py (see bench/README.md).
   var BOOST_EXACT = 10;
@@ -30,6 +31,7 @@
   var TYPO_MIN = 4; // letters before one typo is forgiven
   var TYPO2_MIN = 8; // letters before two typos are forgiven
   var MAX_CORRECTIONS = 4;
+  var CRUMB_BOOST = 1; // per breadcrumb word, times its rarity among the pages
   var MAX_WORDS = 30; // words of a query that count; rank() keeps one bit per word
 
   /**
@@ -84,7 +86,7 @@
       // and the corrections searched as plain terms with a low boost.
       var typos = typoBudget(part);
       if (typos && vocabulary && !vocabulary.has(part.stem) && !(part.prefix && vocabulary.hasPrefix(part.word))) {
-        part.corrections = vocabulary.near(part.stem, typos);
+        part.corrections = vocabulary.near(part.stem, typos, part.word);
         part.corrections.forEach(function (term) {
           add({ term: term, boost: BOOST_TYPO, editDistance: 0, wildcard: 0 });
         });
@@ -214,13 +216,34 @@
     return lo < this.sorted.length && this.sorted[lo].indexOf(prefix) === 0;
   };
 
-  /** Up to MAX_CORRECTIONS terms within `limit` edits: nearest first, then most frequent. */
-  Vocabulary.prototype.near = function (term, limit) {
+  /**
+   * Up to MAX_CORRECTIONS terms within `limit` edits of the stem: nearest first, then most
+   * frequent. When none is, terms within `limit` edits of a prefix of the typed `word`: a
+   * misspelled word's stem is unreliable ("созадть" stems to "созадт", two edits from "созда").
+   */
+  Vocabulary.prototype.near = function (term, limit, word) {
+    var found = this.within(term.length - limit, term.length + limit, term, limit, function (candidate) {
+      return distance(term, candidate, limit);
+    });
+    if (!found.length && word) {
+      found = this.within(stemFloor(word), word.length + limit, term, limit, function (candidate) {
+        return prefixDistance(word, candidate, limit);
+      });
+    }
+    return found
+      .slice(0, MAX_CORRECTIONS)
+      .map(function (pair) {
+        return pair[1];
+      });
+  };
+
+  /** [edits, term] of the terms `shortest`…`longest` letters long within `limit` edits, nearest and most frequent first. */
+  Vocabulary.prototype.within = function (shortest, longest, term, limit, edits) {
     var found = [];
-    for (var len = term.length - limit; len <= term.length + limit; len++) {
+    for (var len = Math.max(1, shortest); len <= longest; len++) {
       (this.byLength.get(len) || []).forEach(function (candidate) {
         if (candidate[0] !== term[0] && candidate[1] !== term[1]) return; // typos rarely hit both first letters
-        var d = distance(term, candidate, limit);
+        var d = edits(candidate);
         if (d <= limit) found.push([d, candidate]);
       });
     }
@@ -231,9 +254,90 @@
     found.sort(function (a, b) {
       return a[0] - b[0] || b[2] - a[2] || (a[1] < b[1] ? -1 : 1);
     });
-    return found.slice(0, MAX_CORRECTIONS).map(function (pair) {
-      return pair[1];
+    return found;
+  };
+
+  /**
+   * The shortest stem a typed word is matched against by its prefix: Russian endings run to
+   * five letters (подключиться → подключ), and a stem shorter than half the word is another word.
+   */
+  function stemFloor(word) {
+    return Math.max(TYPO_MIN, word.length - 5, Math.ceil(word.length / 2));
+  }
+
+  /**
+   * The collection paths (breadcrumbs) of the title index's pages: a query that names a product
+   * or a section ("Kubernetes", "Объектное хранилище") ranks that collection's pages first, as
+   * if each page's title carried its breadcrumb, without a field for it in the index (that cost
+   * 15 % on the first-keystroke download). `docs` are the title index's rows, path number at 4.
+   */
+  function Crumbs(words, paths, docs) {
+    function termsOf(text, terms) {
+      tokenize(text).forEach(function (word) {
+        var term = words.term(word);
+        if (term !== null && terms.indexOf(term) < 0) terms.push(term);
+      });
+      return terms;
+    }
+    var self = this;
+    this.terms = paths.map(function (path) {
+      return termsOf(path, []);
     });
+    this.pages = paths.map(function () {
+      return [];
+    });
+    this.of = []; // title-index row → its breadcrumb's number
+    docs.forEach(function (doc, ref) {
+      var n = doc[4];
+      if (doc[0] === "c") {
+        // A collection's own breadcrumb ends with its title: "Kubernetes" names its page too.
+        n = self.terms.length;
+        self.terms.push(termsOf(doc[2], (self.terms[doc[4]] || []).slice()));
+        self.pages.push([]);
+      }
+      if (self.pages[n]) self.pages[n].push(ref);
+      self.of.push(n);
+    });
+    // How many pages a breadcrumb word covers: "Пошаговые инструкции" sits in every product.
+    var share = new Map();
+    this.terms.forEach(function (terms, n) {
+      terms.forEach(function (term) {
+        share.set(term, (share.get(term) || 0) + self.pages[n].length);
+      });
+    });
+    var total = Math.max(1, docs.length);
+    this.weight = new Map();
+    share.forEach(function (count, term) {
+      self.weight.set(term, Math.log(1 + total / Math.max(1, count)));
+    });
+  }
+
+  /**
+   * For the paths some query word names: Map path number → {exact, any, score} (bit masks of
+   * the words, as termMasks gives them). Their pages join `hits` (a Map ref → hit, made by
+   * `emptyHit`) when lunr did not find them, so a page is found by its breadcrumb alone.
+   */
+  Crumbs.prototype.answer = function (masksOf, hits, emptyHit) {
+    var out = new Map();
+    for (var n = 0; n < this.terms.length; n++) {
+      var crumb = null;
+      var terms = this.terms[n];
+      for (var t = 0; t < terms.length; t++) {
+        var masks = masksOf(terms[t]);
+        if (!masks[1]) continue;
+        if (!crumb) crumb = { exact: 0, any: 0, score: 0 };
+        crumb.exact |= masks[0];
+        crumb.score += (masks[1] & ~crumb.any ? CRUMB_BOOST : 0) * this.weight.get(terms[t]);
+        crumb.any |= masks[1];
+      }
+      if (!crumb) continue;
+      out.set(n, crumb);
+      var pages = this.pages[n];
+      for (var p = 0; p < pages.length; p++) {
+        if (!hits.has(String(pages[p]))) hits.set(String(pages[p]), emptyHit(pages[p]));
+      }
+    }
+    return out;
   };
 
   /**
@@ -257,5 +361,6 @@
     termMasks: termMasks,
     countBits: countBits,
     Vocabulary: Vocabulary,
+    Crumbs: Crumbs,
   };
 });

@@ -72,6 +72,32 @@
     return prev[b.length];
   }
 
+  /**
+   * The fewest edits turning some prefix of `word` into `term` (limit+1 beyond limit): how far
+   * a typed word is from a stem, whatever ending follows. The stemmer cannot be trusted with
+   * a misspelled word ("созадть" stems to "созадт", two edits from "созда"), its prefix can.
+   */
+  function prefixDistance(word, term, limit) {
+    // Rows: the term's letters; the last row holds the distance to every prefix of the word.
+    var before = null;
+    var prev = [];
+    for (var j = 0; j <= word.length; j++) prev.push(j);
+    for (var i = 1; i <= term.length; i++) {
+      var cur = [i];
+      var best = i;
+      for (var k = 1; k <= word.length; k++) {
+        var v = Math.min(prev[k] + 1, cur[k - 1] + 1, prev[k - 1] + (term[i - 1] === word[k - 1] ? 0 : 1));
+        if (before && k > 1 && term[i - 1] === word[k - 2] && term[i - 2] === word[k - 1]) v = Math.min(v, before[k - 2] + 1);
+        cur.push(v);
+        if (v < best) best = v;
+      }
+      if (best > limit) return limit + 1;
+      before = prev;
+      prev = cur;
+    }
+    return Math.min.apply(null, prev);
+  }
+
   /** Word rules bound to one lunr instance (its stemmers) and one index's stop words. */
   function Words(lunr, stopWords) {
     var stops = new Set(stopWords || []);
@@ -120,6 +146,7 @@
     tokenize: tokenize,
     switchLayout: switchLayout,
     distance: distance,
+    prefixDistance: prefixDistance,
     Words: Words,
     registerPipeline: registerPipeline,
   };
