@@ -309,6 +309,7 @@ def _backup_or_restore(command: str, settings: ChatSettings, args: argparse.Name
 
 async def _retention(store: Store, args: argparse.Namespace, settings: ChatSettings) -> int:
     from chat_server import retention
+    from chat_server.blob_store import blob_store_for
 
     try:
         policy = retention.Policy(args.days, "anonymise" if args.anonymise else "delete")
@@ -316,7 +317,8 @@ async def _retention(store: Store, args: argparse.Namespace, settings: ChatSetti
         print(exc, file=sys.stderr)
         return 2
     now = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
-    done = await retention.apply(store, policy, settings.data_dir, now, dry_run=args.dry_run)
+    done = await retention.apply(store, policy, settings.data_dir, now, dry_run=args.dry_run,
+                                 blobs=blob_store_for(settings, store))
     print(done.describe(policy.mode, dry_run=args.dry_run))
     return 0
 

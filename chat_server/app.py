@@ -35,7 +35,7 @@ from chat_server import (
 )
 from chat_server.articles import Articles
 from chat_server.auth import Passwords
-from chat_server.blob_store import open_blob_store
+from chat_server.blob_store import blob_store_for
 from chat_server.broker import Broker
 from chat_server.client_address import ForwardedHeaders, TrustedProxies
 from chat_server.conversations import Chat
@@ -229,8 +229,7 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
     app.state.chat = chat
     app.state.signer = chat.signer
     app.state.popular = article_views.Popular(store, chat.articles)
-    app.state.blobs = open_blob_store(settings.attachments_url, settings.data_dir, store,
-                                      settings.database)
+    app.state.blobs = blob_store_for(settings, store)
     app.state.health = Health(store, settings.broker_url)
     app.state.limits = limits_for(settings.broker_url, settings.broker_prefix)
     app.state.sessions = Sessions(store, broker)

@@ -21,7 +21,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import func, select
@@ -29,6 +29,9 @@ from sqlalchemy import func, select
 from chat_server.store import Store
 from chat_server.store import schema as t
 from chat_server.store.queries import Queries
+
+if TYPE_CHECKING:
+    from chat_server.settings import ChatSettings
 
 CHUNK = 256 * 1024  # bytes per read, and per row in the database
 _KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # attachment ids: random url-safe tokens
@@ -218,6 +221,12 @@ class S3:
             yield
         except (EndpointConnectionError, BotoCoreError, OSError) as exc:
             raise BlobUnavailable(str(exc)) from exc
+
+
+def blob_store_for(settings: ChatSettings, store: Store) -> BlobStore:
+    """The sidecar's, the retention command's and the backup's one way to the bodies."""
+    return open_blob_store(settings.attachments_url, settings.data_dir, store,
+                           settings.database)
 
 
 def open_blob_store(url: str, data_dir: Path, store: Store, database_url: str) -> BlobStore:

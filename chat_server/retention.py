@@ -21,12 +21,15 @@ customer notes and done reminders; their article ratings stay for the article st
 re-keyed to a key of their own so they no longer lead to anyone.
 
 The work runs in batches, each one transaction (on SQLite through the store's one writer,
-so a running sidecar's messages go in between); files are removed after their rows are.
+so a running sidecar's messages go in between); attachment bodies are removed after their
+rows are, from wherever CHAT_ATTACHMENTS_URL keeps them (in the rows' transaction when that
+is the database).
 On PostgreSQL an advisory lock keeps a command and a sidecar from working at once.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -34,10 +37,13 @@ from typing import Any
 
 from sqlalchemy import Connection, String, and_, cast, exists, func, literal, not_, select
 
+from chat_server.blob_store import BlobStore, BlobUnavailable, Folder
 from chat_server.store import Store
 from chat_server.store import schema as t
 from chat_server.store.queries import Queries
 from chat_server.store.search_index import FTS_TABLE, RECENT_TABLE, message_terms
+
+log = logging.getLogger(__name__)
 
 MODES = ("delete", "anonymise")
 DAY_MS = 24 * 3600 * 1000
@@ -83,8 +89,9 @@ class Outcome:
 
 
 async def apply(store: Store, policy: Policy, data_dir: Path, now_ms: int,
-                dry_run: bool = False) -> Outcome:
-    """Delete or anonymise what is older than the policy allows; the files go last."""
+                dry_run: bool = False, blobs: BlobStore | None = None) -> Outcome:
+    """Delete or anonymise what is older than the policy allows; the attachment bodies go
+    last, from `blobs` (default: the data folder's)."""
     sql = _sql(store)
     cutoff = policy.cutoff(now_ms)
     if dry_run:
@@ -94,7 +101,7 @@ async def apply(store: Store, policy: Policy, data_dir: Path, now_ms: int,
     while True:
         done, files = await sql._transaction(
             lambda conn: _conversation_batch(conn, cutoff, policy.mode))
-        _remove_files(data_dir / "attachments", files)
+        await _remove_bodies(blobs or Folder(data_dir / "attachments"), files)
         total.add(done)
         if done.conversations < BATCH:
             break
@@ -245,10 +252,15 @@ def _lock(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
 
 
-def _remove_files(folder: Path, names: list[str]) -> None:
+async def _remove_bodies(blobs: BlobStore, names: list[str]) -> None:
+    """The rows are gone already: a body that cannot be removed now is named in the log,
+    for the operator to remove by hand, and the run goes on."""
     for name in names:
-        if Path(name).name == name:  # ids are random tokens; never follow a path
-            (folder / name).unlink(missing_ok=True)
+        try:
+            await blobs.delete(name)  # refuses a name that is not an attachment id
+        except (ValueError, BlobUnavailable, OSError) as exc:
+            log.error("retention: attachment %s not removed from the %s store: %s", name,
+                      blobs.name, exc)
 
 
 def policy_of(days: int, mode: str) -> Policy | None:

@@ -5,6 +5,7 @@ uploaded through one sidecar downloads whole through another; a refused type sta
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,11 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.chat import PG_URL, free_port, login_cookie, recv, send, two_sidecars
 from support.throwaway import S3_CREDENTIALS, ThrowawayS3, throwaway_s3
 from websockets.asyncio.client import connect
 
+from chat_server import retention
 from chat_server.blob_store import (
     CHUNK,
     BlobMissing,
@@ -26,6 +28,7 @@ from chat_server.blob_store import (
     open_blob_store,
 )
 from chat_server.store import Store, open_store
+from chat_server.store import schema as t
 from chat_server.store.queries import Queries
 from chat_server.store.schema import attachment_bodies as bodies
 
@@ -206,3 +209,37 @@ async def test_an_unreachable_store_refuses_the_upload_and_keeps_no_message(
         await send(again, "resume", conversation_id=conversation_id, after_id=0)
         history = (await recv(again, "history"))["messages"]
     assert [m["body"] for m in history] == ["Скриншот ошибки ниже"], "no attachment message"
+
+
+# --- retention removes bodies wherever they are -------------------------------------------
+
+
+async def attach(store: Store, blobs: BlobStore, reader_id: str, attachment_id: str) -> int:
+    await store.ensure_reader(reader_id)
+    conversation, _, _ = await store.start_conversation(reader_id, "c0", "Скан паспорта")
+    await blobs.put(attachment_id, PNG)
+    await store.add_attachment({"id": attachment_id, "conversation_id": conversation["id"],
+                                "uploader_kind": "reader", "uploader_id": reader_id,
+                                "name": "паспорт.png", "content_type": "image/png",
+                                "size": len(PNG), "uploader_address": ""})
+    return int(conversation["id"])
+
+
+async def test_retention_removes_old_bodies_from_the_chosen_store(
+        blobs: BlobStore, store: Store, tmp_path: Path) -> None:
+    old = await attach(store, blobs, "old-reader-00000000000000000000000001", "a_old")
+    await attach(store, blobs, "new-reader-00000000000000000000000001", "a_new")
+    long_ago = int(time.time() * 1000) - 400 * retention.DAY_MS
+    conversations = t.conversations
+
+    def age(conn: Any) -> None:
+        conn.execute(update(conversations).where(conversations.c.id == old)
+                     .values(created_at=long_ago, updated_at=long_ago))
+
+    await store._transaction(age)  # type: ignore[attr-defined]
+    done = await retention.apply(store, retention.Policy(30, "delete"), tmp_path,
+                                 int(time.time() * 1000), blobs=blobs)
+    assert done.attachments == 1
+    with pytest.raises(BlobMissing):
+        await read_all(blobs, "a_old")
+    assert b"".join(await read_all(blobs, "a_new")) == PNG, "a recent body stays"
