@@ -255,6 +255,12 @@ async def test_operators_ratings_tab_shows_views_and_authors_names(running: Runn
     assert await operator.locator("#ratings-rows img").count() == 0
     assert "dmitry" not in await operator.inner_text("#ratings-rows")
     await shot(operator, "operator-ratings")
+    # The view's words exist in both languages (a missing one would show English).
+    keys = await operator.evaluate("""async () => {
+        const m = await import("/operator/static/views/ratings_strings.mjs");
+        return [Object.keys(m.RATINGS_STRINGS.ru).sort(), Object.keys(m.RATINGS_STRINGS.en).sort()];
+    }""")
+    assert keys[0] == keys[1] and keys[0]
 
 
 async def test_english_pages_write_the_authors_english_name(running: Running) -> None:
