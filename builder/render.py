@@ -193,12 +193,22 @@ class Renderer:
         )
 
     def _render_404(self) -> None:
-        lang = self.languages[0]
+        """404.html in the first language, which hosts serve for any missing path, and one
+        per language (en/404.html) that it sends a reader to when the path is in another
+        language (site.js; nginx can serve them directly, see README)."""
         # Static hosts serve 404.html at whatever depth was asked for, so relative links would
-        # break; this one page links from the site's own path instead.
+        # break; these pages link from the site's own path instead.
         root = base_path(self.base_url)
+        pages = {code: f"{root}{code}/404.html" for code in self.languages}
+        self.site_out.add("404.html", self._not_found_html(self.languages[0], root, pages),
+                          "builder:404")
+        for code in self.languages:
+            self.site_out.add(f"{code}/404.html", self._not_found_html(code, root, {}),
+                              f"builder:404/{code}")
+
+    def _not_found_html(self, lang: str, root: str, pages: dict[str, str]) -> str:
         others = [(code, self.theme.strings(code), self.sites[code]) for code in self.languages]
-        html = self._templates["404"].render(
+        return self._templates["404"].render(
             self._context(
                 lang,
                 None,
@@ -209,10 +219,10 @@ class Renderer:
                 [],
                 robots="noindex",
                 others=others,
+                not_found_pages=pages,
                 kind="404",
             )
         )
-        self.site_out.add("404.html", html, "builder:404")
 
     # --- assets -------------------------------------------------------------------------------
     def copy_assets(self) -> None:

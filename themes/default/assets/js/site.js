@@ -4,6 +4,32 @@
   var doc = document.documentElement;
   var KEY = "theme";
 
+  // --- the 404 page. Hosts serve the first language's 404.html for every missing path; it
+  // names each language's own (en/404.html) and shows the one of the path asked for, or else
+  // the reader's, keeping the address they typed (?from= carries it, same origin only).
+  var pages;
+  var own = document.querySelector("[data-not-found-pages]");
+  try { pages = own && JSON.parse(own.getAttribute("data-not-found-pages")); } catch { pages = null; }
+  if (pages) {
+    var siteRoot = doc.getAttribute("data-root") || "/";
+    var asked = location.pathname.indexOf(siteRoot) === 0 ? location.pathname.slice(siteRoot.length) : "";
+    var wanted = [asked.split("/")[0]].concat(navigator.languages || [navigator.language || ""]);
+    for (var w = 0; w < wanted.length; w++) {
+      var code = String(wanted[w] || "").toLowerCase().split("-")[0];
+      if (!Object.prototype.hasOwnProperty.call(pages, code)) continue;
+      if (code !== doc.getAttribute("lang")) {
+        location.replace(pages[code] + "?from=" + encodeURIComponent(location.pathname + location.search + location.hash));
+        return;
+      }
+      break;
+    }
+  } else if (document.body.classList.contains("page-404")) {
+    var from = new URLSearchParams(location.search).get("from");
+    if (from && from.charAt(0) === "/" && from.charAt(1) !== "/" && from.charAt(1) !== "\\") {
+      try { history.replaceState(null, "", from); } catch { /* not this origin: keep ours */ }
+    }
+  }
+
   function stored() {
     try { return localStorage.getItem(KEY); } catch { return null; }
   }
@@ -174,27 +200,6 @@
     var button = event.target.closest && event.target.closest(".copy-code");
     if (button) copyCode(button);
   });
-
-  // --- the 404 page: hosts serve one 404.html for every path, so it carries each language's
-  // text and shows the one of the path asked for (/en/… → English), else the reader's.
-  var notFound = document.querySelectorAll("[data-not-found]");
-  if (notFound.length > 1) {
-    var root = doc.getAttribute("data-root") || "/";
-    var path = location.pathname.indexOf(root) === 0 ? location.pathname.slice(root.length) : location.pathname.slice(1);
-    var wanted = [path.split("/")[0]].concat(navigator.languages || [navigator.language || ""]);
-    var chosen = null;
-    for (var w = 0; w < wanted.length && !chosen; w++) {
-      var code = String(wanted[w] || "").toLowerCase().split("-")[0];
-      for (var n = 0; n < notFound.length; n++) {
-        if (code && notFound[n].getAttribute("data-not-found") === code) chosen = notFound[n];
-      }
-    }
-    if (chosen) {
-      for (var m = 0; m < notFound.length; m++) notFound[m].hidden = notFound[m] !== chosen;
-      doc.setAttribute("lang", chosen.getAttribute("data-not-found"));
-      document.title = chosen.getAttribute("data-title") || document.title;
-    }
-  }
 
   // --- table of contents: folded on phones (it sits above the body there), and on wide
   // screens the section being read is highlighted.
