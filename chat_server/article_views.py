@@ -62,7 +62,7 @@ class Popular:
 
     store: Store
     articles: Articles
-    _cache: dict[str, tuple[float, list[Record]]] = field(default_factory=dict)
+    _cache: dict[str, tuple[float, list[Record]]] = field(default_factory=dict, init=False)
 
     async def of(self, lang: str) -> list[Record]:
         cached = self._cache.get(lang)
