@@ -5,8 +5,9 @@
 
 Queries: bench/queries/vkcloud-base.yml (hand-written "forms" and "yo" queries) plus three kinds
 derived from the "forms" ones with a fixed seed: "typo" (one edit in the longest word), "prefix"
-(the last word cut short, searched as type-ahead) and "layout" (the whole query typed in the
-other keyboard layout). Each query is scored by the rank of the first result that is one of
+(the last word cut short, searched as type-ahead), "layout" (the whole query typed in the
+other keyboard layout) and, for Russian, "translit" (the query romanised by one of six common
+schemes, PyPI `iuliia`). Each query is scored by the rank of the first result that is one of
 its answers (an article path): recall@1, recall@5 and MRR@10, per kind and overall.
 
 - ours: the browser's search-core.js in node (builder.search.command.NodeSearch) on _search/<lang>.
@@ -41,7 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from builder.search.command import NodeSearch  # noqa: E402
 
-KINDS = ("forms", "yo", "typo", "prefix", "layout")
+KINDS = ("forms", "yo", "typo", "prefix", "layout", "translit")
+# Romanisations a reader types Russian with, one per "translit" query (seeded): Wikipedia's,
+# Moscow metro's signs, Yandex's, the passport (ICAO) one and Telegram's; PyPI `iuliia`.
+TRANSLIT_SCHEMES = ("WIKIPEDIA", "MOSMETRO", "YANDEX_MONEY", "YANDEX_MAPS", "ICAO_DOC_9303",
+                    "TELEGRAM")
 EN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,."
 RU_KEYS = "ёйцукенгшщзхъфывапролджэячсмитьбю"
 MATERIAL_ASSETS = Path(sys.prefix) / "lib"
@@ -59,6 +64,7 @@ class Query:
 def load_queries(path: Path, seed: int = 20261122) -> list[Query]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     rnd = random.Random(seed)
+    rnd_translit = random.Random(seed)  # its own, so the typo queries stay as they were
     queries: list[Query] = []
     for kind in ("forms", "yo"):
         for lang, rows in (data.get(kind) or {}).items():
@@ -67,7 +73,17 @@ def load_queries(path: Path, seed: int = 20261122) -> list[Query]:
         queries.append(Query("typo", base.lang, typo(base.text, rnd), base.answers))
         queries.append(Query("prefix", base.lang, unfinished(base.text), base.answers, typing=True))
         queries.append(Query("layout", base.lang, other_layout(base.text, base.lang), base.answers))
+        if base.lang == "ru":
+            queries.append(Query("translit", base.lang, romanized(base.text, rnd_translit), base.answers))
     return queries
+
+
+def romanized(text: str, rnd: random.Random) -> str:
+    """A Russian query typed in Latin letters, in one of the usual romanisations."""
+    import iuliia
+
+    schema = getattr(iuliia, rnd.choice(TRANSLIT_SCHEMES))
+    return str(schema.translate(text)).lower()
 
 
 def typo(text: str, rnd: random.Random) -> str:

@@ -19,6 +19,8 @@
   var normalizeText = words.normalizeText;
   var tokenize = words.tokenize;
   var switchLayout = words.switchLayout;
+  var transliterate = words.transliterate;
+  var WORD_CHAR_RE = words.WORD_CHAR_RE;
   var Words = words.Words;
   var registerPipeline = words.registerPipeline;
   var MIN_PREFIX = plan.MIN_PREFIX;
@@ -219,16 +221,21 @@
     var bestExact = ranked.length ? ranked[0].exact : 0;
     var switched = null;
     if (bestExact < planned.parts.length) {
-      var other = this.switchUnknown(text, options);
-      if (other !== null) {
+      // Unknown words re-read: typed in the other keyboard layout, or Russian in Latin letters.
+      var share = bestExact / Math.max(1, planned.parts.length);
+      var rereads = [this.switchUnknown(text, options), this.transliterateUnknown(text, options)];
+      for (var k = 0; k < rereads.length; k++) {
+        var other = rereads[k];
+        if (other === null) continue;
         var otherPlan = this.plan(other, options);
         var otherRanked = this.rank(otherPlan);
         // compared as shares: "в" is a stop word, "d" was a word of its own
-        var share = bestExact / Math.max(1, planned.parts.length);
-        if (otherRanked.length && otherRanked[0].exact / Math.max(1, otherPlan.parts.length) > share) {
+        var otherShare = otherRanked.length ? otherRanked[0].exact / Math.max(1, otherPlan.parts.length) : 0;
+        if (otherShare > share) {
           planned = otherPlan;
           ranked = otherRanked;
           switched = other;
+          share = otherShare;
         }
       }
     }
@@ -295,6 +302,46 @@
         return sc && chunk !== sc.other && sc.theirs > 0 && sc.theirs >= sc.mine ? sc.other : chunk;
       })
       .join("");
+  };
+
+  /**
+   * The query with its unknown Latin words read as transliterated Russian ("kak vernut dengi"
+   * → "как вернут денги"), each word in the first reading the index knows; null when no word
+   * becomes known. Once one does, the other unknown Latin words take their usual reading, for
+   * the typo correction to finish (денги → деньги); known words ("Kubernetes", "s3") stay.
+   */
+  Engine.prototype.transliterateUnknown = function (text, options) {
+    var self = this;
+    var typing = !!(options && options.typing);
+    var words = tokenize(text);
+    var unfinished = typing && words.length && WORD_CHAR_RE.test(normalizeText(text));
+    var read = false;
+    var found = words.map(function (word, i) {
+      var prefix = unfinished && i === words.length - 1;
+      var readings = transliterate(word);
+      var known = self.isKnown(word, prefix);
+      for (var r = 0; r < readings.length; r++) {
+        if (self.isKnown(readings[r], prefix)) {
+          if (!known) read = true;
+          return { word: word, known: known, reading: readings[r] };
+        }
+      }
+      return { word: word, known: known, reading: known ? null : readings[0] || null };
+    });
+    if (!read) return null;
+    // The query is transliterated Russian: a Latin word with a known reading takes it too
+    // ("disk" is a term of a Russian index, "диск" the one its pages use).
+    var out = found.map(function (w) {
+      return w.reading || w.word;
+    });
+    // Joined with spaces: punctuation and case do not change the terms.
+    return out.join(" ") + (unfinished ? "" : " ").trimEnd();
+  };
+
+  /** A stop word, an index term once stemmed, or (`prefix`) the start of an index term. */
+  Engine.prototype.isKnown = function (word, prefix) {
+    if (this.words.isStop(word) || this.vocabulary.has(this.words.stem(word))) return true;
+    return !!prefix && word.length >= MIN_PREFIX && this.vocabulary.hasPrefix(word);
   };
 
   Engine.prototype.shardOf = function (ref) {

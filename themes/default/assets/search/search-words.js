@@ -50,6 +50,59 @@
     return out;
   }
 
+  // Russian typed in Latin letters, longest spellings first: GOST 7.79-2000 system B and ISO 9
+  // without diacritics (shch, zh, kh, ch, sh, yu, ya, c → ц), the passport (ICAO) scheme
+  // (ts, iu, ia, ie) and the informal ones (h, sch, ju, ja, jo, w, x → кс). Where schemes
+  // disagree a spelling has several readings (y: ы or й; i: и or й; e: е or э; ts: ц or тс);
+  // the search keeps the reading the index knows. The soft and hard signs are usually left
+  // out; the typo correction puts them back (denги → деньги).
+  var TRANSLIT = [
+    ["shch", ["щ"]], ["sch", ["щ", "сч"]], ["zh", ["ж"]], ["kh", ["х"]], ["ch", ["ч"]], ["sh", ["ш"]],
+    ["ts", ["ц", "тс"]], ["tz", ["ц"]], ["yo", ["е", "йо"]], ["jo", ["е"]], ["yu", ["ю"]],
+    ["ju", ["ю"]], ["iu", ["ю", "ию"]], ["ya", ["я", "ыа"]], ["ja", ["я"]], ["ia", ["ия", "я"]],
+    ["ye", ["е", "ые"]], ["je", ["е"]], ["ie", ["ие", "е"]], ["iy", ["ий", "ый"]], ["yy", ["ый", "ий"]],
+    ["ij", ["ий"]], ["yj", ["ый"]], ["ey", ["ей"]], ["ay", ["ай"]], ["oy", ["ой"]], ["uy", ["уй"]],
+    ["a", ["а"]], ["b", ["б"]], ["v", ["в"]], ["w", ["в"]], ["g", ["г"]], ["d", ["д"]],
+    ["e", ["е", "э"]], ["z", ["з"]], ["i", ["и", "й"]], ["j", ["й", "ж"]], ["k", ["к"]], ["l", ["л"]],
+    ["m", ["м"]], ["n", ["н"]], ["o", ["о"]], ["p", ["п"]], ["r", ["р"]], ["s", ["с"]],
+    ["t", ["т"]], ["u", ["у"]], ["f", ["ф"]], ["h", ["х"]], ["c", ["ц", "к"]], ["y", ["ы", "й"]],
+    ["x", ["кс"]], ["q", ["к"]],
+  ]; // prettier-ignore
+  var MAX_READINGS = 32; // bounds the vocabulary look-ups of one word
+
+  /**
+   * The Cyrillic readings of one Latin word (a-z), the most usual first, at most MAX_READINGS;
+   * [] for anything else. "kak" → ["как"], "nds" → ["ндс"], "vernut" → ["вернут", …].
+   */
+  function transliterate(word) {
+    if (!LATIN_RE.test(word)) return [];
+    var readings = [""];
+    var i = 0;
+    while (i < word.length) {
+      var rule = null;
+      for (var r = 0; r < TRANSLIT.length && !rule; r++) {
+        if (word.startsWith(TRANSLIT[r][0], i)) rule = TRANSLIT[r];
+      }
+      var next = [];
+      readings.forEach(function (reading) {
+        rule[1].forEach(function (letters) {
+          if (next.length < MAX_READINGS) next.push(reading + letters);
+        });
+      });
+      readings = next;
+      i += rule[0].length;
+    }
+    // A soft sign at the end is the one most often left out: sozdat → создать, stoimost → стоимость.
+    if (/[bvgdzklmnprstfhcx]$/.test(word)) {
+      readings = readings.concat(
+        readings.map(function (reading) {
+          return reading + "ь";
+        })
+      );
+    }
+    return readings.slice(0, MAX_READINGS);
+  }
+
   /** Edit distance counting a swap of neighbours as one edit; limit+1 once it exceeds limit. */
   function distance(a, b, limit) {
     if (Math.abs(a.length - b.length) > limit) return limit + 1;
@@ -145,6 +198,7 @@
     normalizeText: normalizeText,
     tokenize: tokenize,
     switchLayout: switchLayout,
+    transliterate: transliterate,
     distance: distance,
     prefixDistance: prefixDistance,
     Words: Words,
