@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run build serve check test test-deps chromium bench lint lint-js docs vendor clean
+.PHONY: install run build serve check test test-deps chromium nginx bench lint lint-js docs vendor clean
 
 install: $(PY_STAMP)
 
@@ -30,7 +30,14 @@ chromium:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-color-emoji fonts-dejavu-core; }
 
-test-deps: install $(NODE_STAMP) chromium
+# Debian's nginx-light (about 1 MB) for tests/chat/test_deploy.py: `nginx -t` on
+# deploy/nginx.conf, then the site and two sidecars served through it.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends nginx-light; }
+
+test-deps: install $(NODE_STAMP) chromium nginx
 
 build: install
 	$(BIN)/python build.py build
