@@ -3,6 +3,7 @@ rebuild's problems over the page (escaped, with file:line), gone after the next 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -42,11 +43,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy
 
 
-@pytest.fixture(scope="module")
-def preview(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def running_preview(project: Path, cache: Path) -> Iterator[str]:
     """`python build.py serve` in the project, as typed; its URL once it serves."""
     port = free_port()
-    env = {**os.environ, "HELPCENTER_CACHE": str(tmp_path_factory.mktemp("cache"))}
+    env = {**os.environ, "HELPCENTER_CACHE": str(cache)}
     python = str(PYTHON) if PYTHON.exists() else sys.executable
     process = subprocess.Popen(
         [python, str(ROOT / "build.py"), "serve", "--port", str(port)], cwd=project, env=env,
@@ -63,6 +64,12 @@ def preview(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def preview(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_preview(project, tmp_path_factory.mktemp("cache")) as url:
+        yield url
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -125,3 +132,23 @@ def test_the_preview_404_speaks_the_paths_language(preview: str, browser: Any) -
         assert page.locator("h1:visible").inner_text() == "Page not found"
     finally:
         context.close()
+
+
+def test_a_first_build_that_fails_shows_its_problems(tmp_path: Path, browser: Any) -> None:
+    project = tmp_path / "help"
+    (project / "content" / "ru" / "nds").mkdir(parents=True)
+    (project / "config.yml").write_text("site: {title: T}\nlanguages: [ru]\n", encoding="utf-8")
+    (project / "content/ru/nds/a.md").write_text("---\ndescription: <b>no title</b>\n---\n",
+                                                  encoding="utf-8")
+    with running_preview(project, tmp_path / "cache") as url:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            response = page.goto(url + "ru/")
+            assert response is not None and response.status == 404  # nothing built yet
+            overlay = page.locator(OVERLAY)
+            overlay.wait_for(state="visible", timeout=10000)
+            assert "content/ru/nds/a.md:2: title: missing (required)" in overlay.inner_text()
+        finally:
+            context.close()
+    assert not (project / "site").exists()
