@@ -113,7 +113,8 @@ def _data_commands(commands: Any) -> None:
     backup_cmd = commands.add_parser(
         "backup", help="copy the store into a new file (safe while the sidecar runs)",
         description="Back up the store: SQLite by its online backup API, PostgreSQL by "
-        "pg_dump --format=custom. Attachments are files in the data folder: copy those too.")
+        "pg_dump --format=custom. Attachments kept in the database are in it; in a folder or an "
+        "S3 bucket (CHAT_ATTACHMENTS_URL), copy those too.")
     backup_cmd.add_argument("--to", type=Path, required=True, metavar="PATH",
                             help="a new file (an existing one is never overwritten)")
     restore_cmd = commands.add_parser(

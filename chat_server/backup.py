@@ -10,7 +10,8 @@
 A backup goes to a new file only (written beside it, then renamed: a failed run leaves no
 half backup under the name). A restore goes into an empty store only: a target that already
 holds operators, readers or conversations is refused, since replacing it would lose them.
-Attachments are files in `<data_dir>/attachments/`, copied with the usual tools.
+Attachment bodies kept in the database (CHAT_ATTACHMENTS_URL=db, the default on PostgreSQL)
+are in the backup; in a folder or an S3 bucket they are copied with the usual tools.
 """
 
 from __future__ import annotations
