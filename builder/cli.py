@@ -96,7 +96,9 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 def _build(args: argparse.Namespace) -> int:
     from builder.pipeline import build, stderr_progress
+    from builder.preview_dir import refuse_publishing
 
+    refuse_publishing(_out_dir(args))  # a preview's drafts must not become the site
     report = build(args.config, _out_dir(args), include_drafts=args.drafts,
                    progress=stderr_progress, force=args.force)
     if report.project is None:

@@ -64,3 +64,10 @@ def refusal(folder: Path, build_output: Path) -> str:
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MARK).is_file():
         return "this folder is not empty and not a preview: pick an empty or new folder"
     return ""
+
+
+def refuse_publishing(out_dir: Path) -> None:
+    """`build` into the preview's folder would publish next to its drafts: refused."""
+    if (out_dir / MARK).is_file():
+        raise PreviewFolderError([Problem(str(out_dir), 0, "this is the preview's folder "
+                                          "(build.py serve, drafts included); build elsewhere")])

@@ -371,3 +371,16 @@ def test_serve_previews_into_its_own_folder(sample_copy: Path) -> None:
     assert (folder / MARK).is_file()
     assert preview_dir(sample_copy / "config.yml", None) == folder  # its own folder again
     assert ".preview/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_build_refuses_the_previews_folder(sample_copy: Path) -> None:
+    from builder.incremental import LiveSite
+    from builder.preview_dir import mark, preview_dir
+
+    folder = preview_dir(sample_copy / "config.yml", None)
+    LiveSite(sample_copy / "config.yml", folder).full_build()
+    mark(folder)
+    done = run("build", "--config", str(sample_copy / "config.yml"), "--out", str(folder))
+    assert done.returncode == 1
+    assert "this is the preview's folder" in done.stderr
+    assert "Traceback" not in done.stderr
