@@ -95,6 +95,26 @@ def test_escape_closes_and_layout_switch_is_announced(site_url: str, page: Any) 
     assert box.get_attribute("aria-expanded") == "false"
 
 
+def test_russian_typed_in_latin_letters_is_found_and_announced(
+    site_url: str, page: Any, artifacts_dir: Path
+) -> None:
+    page.goto(site_url + "ru/")
+    box = page.locator("header [data-search-input]")
+    box.click()
+    box.press_sequentially("vozvrat deneg", delay=20)  # «возврат денег» in Latin letters
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("header [role=option]")].slice(0, 3)
+                 .some(o => o.textContent.includes("Возврат денег"))"""
+    )
+    note = page.locator("header .search-dropdown__note")
+    assert "«возврат денег»" in note.inner_text()
+    page.screenshot(path=str(artifacts_dir / "search-translit.png"))
+    box.press("Enter")  # the results page searches the same words
+    page.wait_for_url("**/ru/search/**")
+    page.locator(".search-result").first.wait_for()
+    assert "Возврат денег" in page.locator(".search-result").first.inner_text()
+
+
 def test_results_page_snippets_and_failed_search_hook(site_url: str, page: Any) -> None:
     page.goto(site_url + "ru/search/?q=" + "учёт%20расходов")
     # Titles answer first; snippets with the matched words marked follow the body index.
