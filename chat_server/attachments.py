@@ -34,6 +34,7 @@ from chat_server.conversations import Chat, NotFound
 from chat_server.cors import origin_ok, with_cors
 from chat_server.http_json import json_error
 from chat_server.operator_auth import current_operator, operator_only
+from chat_server.protocol import MAX_ID
 from chat_server.store import Record
 from chat_server.views import public_conversation
 
@@ -162,8 +163,10 @@ async def reader_upload(request: Request) -> Response:
     # A reader with a token but no row yet (they only said hello) owns no conversation.
     reader = await chat.store.get_reader(reader_id) or {"id": reader_id}
     try:
-        conversation = await chat.own_conversation(reader, int(fields.get("conversation_id",
-                                                                           "0")))
+        conversation_id = int(fields.get("conversation_id", "0"))
+        if not 0 <= conversation_id <= MAX_ID:  # names no row, and the query would raise
+            raise ValueError(conversation_id)
+        conversation = await chat.own_conversation(reader, conversation_id)
     except (NotFound, ValueError):
         return with_cors(request, json_error(404, "not_found"))
     client_id = (fields.get("client_id") or "")[:64] or None

@@ -74,6 +74,8 @@ class Detected:
 
 def detect(data: bytes, name: str) -> Detected | None:
     """The file's kind and type, or None when it is none we accept."""
+    if not data:  # no kind at all (and puremagic raises ValueError on it)
+        return None
     if data.startswith(b"PK\x03\x04"):
         return _zip(data)
     if data.startswith(_OLE):
