@@ -74,7 +74,8 @@ def load_queries(path: Path, seed: int = 20261122) -> list[Query]:
         queries.append(Query("prefix", base.lang, unfinished(base.text), base.answers, typing=True))
         queries.append(Query("layout", base.lang, other_layout(base.text, base.lang), base.answers))
         if base.lang == "ru":
-            queries.append(Query("translit", base.lang, romanized(base.text, rnd_translit), base.answers))
+            text = romanized(base.text, rnd_translit)
+            queries.append(Query("translit", base.lang, text, base.answers))
     return queries
 
 
