@@ -177,7 +177,11 @@ class S3:
 
     def __init__(self, bucket: str, prefix: str, endpoint: str | None, region: str | None
                  ) -> None:
-        from aiobotocore.session import get_session  # loaded only when chosen
+        try:
+            from aiobotocore.session import get_session  # loaded only when chosen
+        except ImportError as exc:
+            raise ValueError("CHAT_ATTACHMENTS_URL=s3://… needs aiobotocore: "
+                             "pip install '.[s3]'") from exc
 
         self.bucket = bucket
         self.prefix = prefix
