@@ -308,7 +308,9 @@ _RETENTION_MODES = ("delete", "anonymise")
 
 def _retention(value: Any) -> dict[str, Any]:
     """chat.retention: {days, mode}; days is required, mode defaults to delete (as the
-    retention command does)."""
+    retention command does). An empty mapping, the default, keeps everything."""
+    if value == {}:
+        return {}
     if not isinstance(value, dict) or set(value) - {"days", "mode"} or "days" not in value:
         raise Invalid("expected {days: N, mode: delete or anonymise}")
     mode = _string(value.get("mode", "delete"))
