@@ -49,9 +49,10 @@ def brand_site(root: Path, port: int, primary: str) -> Path:
     return root / "site"
 
 
-def host_page(site: Path, chat: str, primary: str) -> str:
+def host_page(site: Path, chat: str, primary: str, only_widget: bool) -> str:
     """A product's page with README's snippet: the config (with the help center's absolute
-    URLs and the product's own brand) and the widget's script tags, copied from a built page."""
+    URLs and the product's own brand) and the widget's script tags, copied from a built page;
+    `only_widget`: just widget.js, which loads what it needs."""
     built = (site / "ru" / "nds" / "deklaraciya" / "index.html").read_text(encoding="utf-8")
     found = CONFIG.search(built)
     assert found is not None
@@ -59,8 +60,9 @@ def host_page(site: Path, chat: str, primary: str) -> str:
     config.update(root=f"{chat}/", search_url=f"{chat}/ru/search/", article=None,
                   brand={"primary": primary})
     snippet = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
-    scripts = "\n".join(WIDGET_SCRIPTS.findall(built))
-    assert "widget.js" in scripts and "reply-time.js" in scripts
+    tags = WIDGET_SCRIPTS.findall(built)
+    assert any("/widget/reply-time.js" in tag for tag in tags)
+    scripts = "\n".join(tag for tag in tags if not only_widget or "/widget/widget.js" in tag)
     return (f"<!doctype html><html lang=ru><head><meta charset=utf-8><title>Кабинет</title>"
             f"</head><body style='font-family: sans-serif'><h1>Личный кабинет</h1>"
             f"<script type=\"application/json\" id=\"helpcenter-chat-config\">{snippet}</script>"
@@ -122,7 +124,7 @@ async def test_the_widget_wears_the_brand_here_and_on_a_product_page(
     site = await asyncio.to_thread(brand_site, tmp_path / "project", port, primary)
     chat = f"http://127.0.0.1:{port}"
     product_brand = "#fde047" if name == "teal" else primary  # a light one reads dark text
-    with serve(host_page(site, chat, product_brand)) as product:
+    with serve(host_page(site, chat, product_brand, only_widget=name == "dark")) as product:
         settings = make_settings(tmp_path, url=chat, site_dir=site, languages=("ru",),
                                  allowed_origins=(product,))
         server = await asyncio.to_thread(ServerThread(settings, port=port).start)

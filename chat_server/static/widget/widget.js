@@ -9,25 +9,34 @@
  */
 (function () {
   "use strict";
-  // A page built before chat-kit.js existed does not load it: load it, then this script again.
-  function kitThenAgain(base, script) {
+  // What this script needs loaded before it (partials/chat_scripts.html loads them all, in
+  // this order). A page built before one of them existed, or a product's page that copied
+  // only widget.js, does not: load the missing ones one after another, then this script again.
+  var NEEDS = [["HelpCenterChatKit", "chat-kit.js"], ["HelpCenterReplyTime", "reply-time.js"],
+               ["HelpCenterVisit", "widget-visit.js"], ["HelpCenterArticles", "widget-articles.js"]];
+  function loadThenAgain(base, script) {
     if (!script || script.hasAttribute("data-after-kit")) return;
-    var kitScript = document.createElement("script");
-    kitScript.src = base + "/widget/chat-kit.js";
-    kitScript.onload = function () {
-      var again = document.createElement("script");
-      again.src = script.src;
-      again.setAttribute("data-after-kit", "");
-      document.head.appendChild(again);
-    };
-    document.head.appendChild(kitScript);
+    var missing = NEEDS.filter(function (need) { return !window[need[0]]; });
+    (function next() {
+      var need = missing.shift();
+      var node = document.createElement("script");
+      if (need) node.src = base + "/widget/" + need[1];
+      else {
+        node.src = script.src;
+        node.setAttribute("data-after-kit", "");
+      }
+      if (need) node.onload = next;
+      document.head.appendChild(node);
+    })();
   }
   var configNode = document.getElementById("helpcenter-chat-config");
   if (!configNode || window.HelpCenterChat) return;
   var cfg = JSON.parse(configNode.textContent);
   var base = cfg.url.replace(/\/+$/, "");
+  if (NEEDS.some(function (need) { return !window[need[0]]; })) return loadThenAgain(base, document.currentScript);
   var kit = window.HelpCenterChatKit;
-  if (!kit) return kitThenAgain(base, document.currentScript);
+  var visit = window.HelpCenterVisit;
+  var articles = window.HelpCenterArticles;
   var el = kit.el;
   var T = cfg.strings || {};
   var store = kit.storage("hc-chat:");  // shared with feedback.js: one reader token per browser
@@ -46,32 +55,13 @@
   function refusedType(allowed) {
     return t("attach_type").replace("{kinds}", allowed.map(function (k) { return t("kind_" + k); }).join(", "));
   }
-  // sessionStorage: what lasts for this visit (this tab) only. Private modes throw: forgotten.
-  var visitStore = {
-    get: function (key, fallback) {
-      try { var v = sessionStorage.getItem("hc-chat:" + key); return v === null ? fallback : JSON.parse(v); } catch { return fallback; }
-    },
-    set: function (key, value) {
-      try { sessionStorage.setItem("hc-chat:" + key, JSON.stringify(value)); } catch { /* not kept */ }
-    }
-  };
-  // The way in: the first page of this visit and where the reader came from, kept at that
-  // first page, so the operator sees more than the page the reader happens to be on now.
-  var visit = visitStore.get("visit", null);
-  if (!visit || !visit.entry_page) {
-    visit = { entry_page: location.href.split("#")[0].slice(0, 500), referrer: document.referrer.slice(0, 500) };
-    visitStore.set("visit", visit);
-  }
   function context() {
     var tz = "";
     try { tz = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch { /* old browser */ }
-    var shown = suggestions.state();
-    return { page: location.href.split("#")[0], title: document.title, lang: cfg.lang,
-             article_id: cfg.article ? cfg.article.id : "", browser: navigator.userAgent.slice(0, 300),
-             timezone: tz, local_time: new Date().toString().slice(0, 60),
-             entry_page: visit.entry_page, referrer: visit.referrer,
-             search: visitStore.get("searched", "") || undefined,
-             suggestions: shown.shown.join(" · ") || undefined, suggestion_opened: shown.opened || undefined };
+    // With the visit's: its entry page, referrer, and what was searched and suggested.
+    return Object.assign({ page: location.href.split("#")[0], title: document.title, lang: cfg.lang,
+                           article_id: cfg.article ? cfg.article.id : "", browser: navigator.userAgent.slice(0, 300),
+                           timezone: tz, local_time: new Date().toString().slice(0, 60) }, visit.context());
   }
   // The brand's colours (config.yml brand, in the config by chat_scripts.html; a host page may
   // set its own): the launcher, the reader's bubbles and the buttons, with text that reads on them.
@@ -93,54 +83,6 @@
     }
     var l = lum(hex), dark = lum("#111827");
     return (1.05) / (l + 0.05) >= (l + 0.05) / (dark + 0.05) ? "#ffffff" : "#111827";
-  }
-
-  // ---------------------------------------------------------------- suggestions
-  // Before the first question: the few articles that match what the reader is typing (the
-  // site's own search), so one who finds the answer does not wait. What was shown and which
-  // one was opened go with the first message's context, for the operator; kept for the visit,
-  // since opening one navigates to it.
-  var suggestions = {
-    timer: null,
-    state: function () { return visitStore.get("suggested", { shown: [], opened: "" }); },
-    remember: function (titles, opened) {
-      var state = suggestions.state();
-      titles.forEach(function (title) { if (state.shown.indexOf(title) < 0) state.shown.push(title); });
-      state.shown = state.shown.slice(-8);
-      if (opened) state.opened = opened;
-      visitStore.set("suggested", state);
-    },
-    typed: function (text) {
-      clearTimeout(suggestions.timer);
-      suggestions.timer = setTimeout(function () { suggestions.show(text); }, 300);
-    },
-    show: function (text) {
-      var box = chat.parts.suggest, list = chat.parts.suggestList;
-      var api = window.HelpCenterSearch;
-      if (chat.conversation || !api || !api.query || text.trim().length < 3) { box.hidden = true; return; }
-      api.query(text, { limit: 3 }, function (found) {
-        var hits = (found && found.results || []).slice(0, 3);
-        list.textContent = "";
-        hits.forEach(function (hit) {
-          var link = resultLink(hit, "hc-chat-result");
-          link.addEventListener("click", function () { suggestions.remember([], hit.title); });
-          list.appendChild(link.parentNode);
-        });
-        box.hidden = !hits.length || !!chat.conversation;
-        if (hits.length) suggestions.remember(hits.map(function (hit) { return hit.title; }), "");
-      });
-    }
-  };
-  // One article found by the site's search, drawn as the site's dropdown draws it.
-  function resultLink(hit, cls) {
-    var li = el("li", cls);
-    var a = el("a", "hc-chat-result-link");
-    a.href = (cfg.root || "") + hit.url;
-    a.appendChild(el("span", "hc-chat-result-title", hit.title));
-    if (hit.heading) a.appendChild(el("span", "hc-chat-result-heading", hit.heading));
-    if (hit.path) a.appendChild(el("span", "hc-chat-result-path", hit.path));
-    li.appendChild(a);
-    return a;
   }
 
   // ---------------------------------------------------------------- the chat
@@ -286,8 +228,8 @@
       }
       chat.outbox.push(frame);
       store.set("outbox", chat.outbox);
+      if (!chat.conversation) visit.asked();
       chat.parts.suggest.hidden = true;
-      visitStore.set("searched", "");
       chat.show({ id: 0, client_id: frame.client_id, author_kind: "reader", body: frame.body, pending: true });
       chat.send(frame);
     },
@@ -344,7 +286,10 @@
       var searchTimer = null;
       q.addEventListener("input", function () {
         clearTimeout(searchTimer);
-        searchTimer = setTimeout(function () { chat.search(q.value, results); }, 200);
+        searchTimer = setTimeout(function () {
+          articles.results(q.value, results, { root: cfg.root, onAsk: chat.ask,
+                                              words: { nothing: t("search_nothing"), ask: t("search_ask") } });
+        }, 200);
       });
       panel.appendChild(search);
       var prompt = el("p", "hc-chat-prompt");
@@ -358,12 +303,13 @@
       typing.hidden = true;
       panel.appendChild(typing);
       panel.appendChild(chat.buildEmailForm());
-      var suggest = el("section", "hc-chat-suggest");
-      suggest.hidden = true;
-      suggest.appendChild(el("p", "hc-chat-suggest-title", t("suggest_title")));
+      // Before a first question: the articles that match it (widget-articles.js).
+      var suggestBox = el("section", "hc-chat-suggest");
+      suggestBox.hidden = true;
+      suggestBox.appendChild(el("p", "hc-chat-suggest-title", t("suggest_title")));
       var suggestList = el("ul", "hc-chat-results");
-      suggest.appendChild(suggestList);
-      panel.appendChild(suggest);
+      suggestBox.appendChild(suggestList);
+      panel.appendChild(suggestBox);
       var form = el("form", "hc-chat-compose");
       var input = el("textarea");
       input.rows = 2;
@@ -405,7 +351,9 @@
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit")); }
       });
       input.addEventListener("input", chat.typing);
-      input.addEventListener("input", function () { suggestions.typed(input.value); });
+      var suggest = articles.suggester({ box: suggestBox, list: suggestList, root: cfg.root,
+                                         open: function () { return !chat.conversation; } });
+      input.addEventListener("input", function () { suggest(input.value); });
       panel.appendChild(form);
       var notice = el("p", "hc-chat-notice");
       notice.setAttribute("role", "alert");
@@ -416,7 +364,7 @@
       chat.panel = panel;
       brandStyle(panel);
       Object.assign(chat.parts, { status: status, log: log, typing: typing, input: input, prompt: prompt,
-                                  topic: topic, notice: notice, suggest: suggest, suggestList: suggestList });
+                                  topic: topic, notice: notice, suggest: suggestBox });
     },
     buildEmailForm: function () {
       var box = el("div", "hc-chat-email");
@@ -503,33 +451,10 @@
       p.emailChange.hidden = view === "form";
       if (view === "form" && !p.emailInput.value && e.known) p.emailInput.value = e.known;
     },
-    search: function (query, list) {
-      var api = window.HelpCenterSearch;
-      list.hidden = !query.trim();
-      if (!api || !api.query || !query.trim()) { list.textContent = ""; return; }
-      // The site's own search (search-ui.js); it may answer twice: titles first, then all.
-      api.query(query, { typing: true, limit: 5 }, function (found) {
-        list.textContent = "";
-        var hits = (found && found.results || []).slice(0, 5);
-        hits.forEach(function (hit) { list.appendChild(resultLink(hit, "hc-chat-result").parentNode); });
-        if (!hits.length) list.appendChild(chat.askUs(query));
-      });
-    },
-    // Nothing found: "Ask us" puts the query in the message box, and its context says what
-    // the reader looked for.
-    askUs: function (query) {
-      var words = query.trim().slice(0, 200);
-      var li = el("li", "hc-chat-result hc-chat-nothing");
-      li.appendChild(el("span", "hc-chat-result-path", t("search_nothing")));
-      var ask = el("button", "hc-chat-ask", fill("search_ask", "query", words.slice(0, 80)));
-      ask.type = "button";
-      ask.addEventListener("click", function () {
-        visitStore.set("searched", words);  // for this visit: the question may come on another page
-        chat.parts.input.value = words;
-        chat.parts.input.focus();
-      });
-      li.appendChild(ask);
-      return li;
+    // "Ask us" after a search that found nothing: the words go to the message box.
+    ask: function (query) {
+      chat.parts.input.value = query;
+      chat.parts.input.focus();
     },
     show: function (m, conversation) {
       if (!chat.parts.log) return;
