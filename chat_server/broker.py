@@ -24,6 +24,8 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Protocol
 
+from chat_server.redis_client import redis_client
+
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000  # events a slow socket may lag behind before it is dropped
@@ -156,8 +158,10 @@ class RedisBroker:
     async def connect(self) -> None:
         import redis.asyncio as redis
 
-        self._redis = redis.from_url(self.url, socket_connect_timeout=REDIS_TIMEOUT,
-                                     socket_timeout=REDIS_TIMEOUT)
+        # A pool that waits rather than raising past 100 connections: a burst of publishes
+        # from hundreds of sockets at once (redis_client.py).
+        self._redis = redis_client(self.url, socket_connect_timeout=REDIS_TIMEOUT,
+                                   socket_timeout=REDIS_TIMEOUT)
         await self._redis.ping()
         self._listening = redis.from_url(self.url, socket_connect_timeout=REDIS_TIMEOUT)
         self._reader = asyncio.create_task(self._read_forever())

@@ -113,6 +113,11 @@ class Chat:
                 conversation = await self.team.wake(conversation, "reader")
             if was is None or was["status"] != "open":
                 conversation = await self.team.auto_assign(conversation)
+        else:
+            # A resend (the widget had no ack): the process that stored it may have died
+            # before announcing it. Pages and widgets keep a message id once, and `was` is
+            # where the conversation is now, so no inbox count moves.
+            await self._announce(conversation, message, origin, events.where(conversation))
         return conversation, message, created
 
     def _collection(self, article: dict[str, str] | None) -> str:

@@ -14,9 +14,10 @@ POOL_SIZE = 64  # per process and client; each call holds one only for a round t
 WAIT_SECONDS = 5.0  # longer than that and Redis counts as away for this call
 
 
-def redis_client(url: str) -> Any:
+def redis_client(url: str, **connection: Any) -> Any:
+    """`connection`: redis-py's per-connection options (socket_timeout, ...)."""
     import redis.asyncio as redis
 
     pool = redis.BlockingConnectionPool.from_url(url, max_connections=POOL_SIZE,
-                                                 timeout=WAIT_SECONDS)
+                                                 timeout=WAIT_SECONDS, **connection)
     return redis.Redis(connection_pool=pool)
