@@ -114,8 +114,11 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class ThrowawayRedis:
-    """`redis-server` on `port` that keeps nothing on disk."""
+class LocalServer:
+    """A server process on a free port logging into `folder`: started until `answers()`,
+    stopped with SIGKILL, as when it crashes (every client's connection drops at once)."""
+
+    name = "server"
 
     def __init__(self, folder: Path, binary: str) -> None:
         self.folder = folder
@@ -123,35 +126,54 @@ class ThrowawayRedis:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def environment(self) -> dict[str, str] | None:
+        return None
+
+    def answers(self, sock: socket.socket) -> bool:
+        return True  # accepting connections is enough
 
     def start(self) -> None:
-        log = (self.folder / "redis.log").open("ab")
-        with log:
-            self.process = subprocess.Popen(
-                [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.folder)],
-                stdout=log, stderr=subprocess.STDOUT)
+        log_path = self.folder / f"{self.name}.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log,
+                                            stderr=subprocess.STDOUT, env=self.environment())
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError((self.folder / "redis.log").read_text(errors="replace"))
+                raise RuntimeError(log_path.read_text(errors="replace"))
             with contextlib.suppress(OSError), socket.create_connection(
                     ("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                if sock.recv(16).startswith(b"+PONG"):
+                if self.answers(sock):
                     return
             time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+        raise RuntimeError(f"{self.name} did not start")
 
     def stop(self) -> None:
-        """SIGKILL: every client's connection drops at once, as when Redis crashes."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
+
+
+class ThrowawayRedis(LocalServer):
+    """`redis-server` on `port` that keeps nothing on disk."""
+
+    name = "redis"
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self) -> list[str]:
+        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--dir", str(self.folder)]
+
+    def answers(self, sock: socket.socket) -> bool:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(16).startswith(b"+PONG")
 
     def restart(self, down_seconds: float = 0.0) -> None:
         self.stop()
@@ -179,35 +201,21 @@ S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "throwaway", "AWS_SECRET_ACCESS_KEY": "th
                   "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-class ThrowawayS3:
+class ThrowawayS3(LocalServer):
     """moto's standalone S3-compatible HTTP server on `port` (everything in memory). The
     sidecars reach it with S3_CREDENTIALS in their environment, as a real deployment would."""
 
-    def __init__(self, folder: Path, binary: str) -> None:
-        self.folder = folder
-        self.binary = binary
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
+    name = "moto"
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        log = (self.folder / "moto.log").open("ab")
-        with log:
-            self.process = subprocess.Popen(
-                [self.binary, "-H", "127.0.0.1", "-p", str(self.port)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **S3_CREDENTIALS})
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.folder / "moto.log").read_text(errors="replace"))
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), timeout=0.5):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("moto_server did not start")
+    def command(self) -> list[str]:
+        return [self.binary, "-H", "127.0.0.1", "-p", str(self.port)]
+
+    def environment(self) -> dict[str, str] | None:
+        return {**os.environ, **S3_CREDENTIALS}
 
     def make_bucket(self, name: str) -> None:
         import boto3
@@ -225,12 +233,6 @@ class ThrowawayS3:
         listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
         return {item["Key"]: client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
                 for item in listed}
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 @contextlib.contextmanager
