@@ -1,0 +1,207 @@
+"""Benchmark of floods from one address: how long another reader's message takes to reach
+the operator while one address sends ratings or failed searches as fast as it can (aiming at
+10,000 a second), opens 2,000 reader sockets, or sprays logins.
+
+    python bench/flood.py                  # SQLite, 8 s a flood
+    python bench/flood.py --seconds 15
+
+One `python -m chat_server serve` process with its limits as deployed. The flood comes from
+--flooders processes on 127.3.0.1 (raw keep-alive HTTP/1.1, 50 connections each, so the
+flooder is not the bottleneck); the witness is a reader on 127.0.0.1 whose message round
+trip (sent → ack and → on the operator's socket) is timed four times a second. Printed per phase:
+requests offered a second, their statuses, and the witness's median and p99. Not a timed
+test (tests/chat/test_floods.py checks the limits); figures go to bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from chat import PASSWORD, add_operators, free_port, percentile, raise_fd_limit
+from views import make_project, start
+
+FLOODER = "127.3.0.1"
+CONNECTIONS = 50
+
+
+# --------------------------------------------------------------------- the flood (children)
+def body_of(kind: str, n: int) -> bytes:
+    if kind == "ratings":
+        payload: dict[str, Any] = {"article_id": f"c{n % 20}/a{n % 500}", "lang": "ru",
+                                   "rating": "sad" if n % 2 else "happy"}
+    elif kind == "searches":
+        payload = {"lang": "ru", "query": f"вопрос {n}", "page": "/ru/"}
+    else:
+        payload = {"email": f"user{n}@example.com", "password": "wrong"}
+    return json.dumps(payload).encode()
+
+
+PATHS = {"ratings": "/api/ratings", "searches": "/api/failed-searches",
+         "logins": "/api/operator/login"}
+
+
+async def one_connection(port: int, kind: str, until: float, statuses: Counter[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(FLOODER, 0))
+    n = 0
+    while time.monotonic() < until:
+        body = body_of(kind, n)
+        n += 1
+        # The widget's posts carry the site's Origin; the operator page's login does not.
+        origin = "" if kind == "logins" else f"Origin: http://127.0.0.1:{port}\r\n"
+        writer.write(f"POST {PATHS[kind]} HTTP/1.1\r\nHost: 127.0.0.1\r\n{origin}"
+                     f"Content-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        head = await reader.readuntil(b"\r\n\r\n")
+        statuses[int(head.split(b" ", 2)[1])] += 1
+        length = next(int(line.split(b":")[1]) for line in head.lower().split(b"\r\n")
+                      if line.startswith(b"content-length:"))
+        await reader.readexactly(length)
+    writer.close()
+
+
+def flood_process(port: int, kind: str, seconds: float, out: Any) -> None:
+    raise_fd_limit()
+
+    async def run() -> Counter[int]:
+        statuses: Counter[int] = Counter()
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(one_connection(port, kind, until, statuses)
+                               for _ in range(CONNECTIONS)))
+        return statuses
+
+    out.put(dict(asyncio.run(run())))
+
+
+def sockets_process(port: int, count: int, out: Any) -> None:
+    raise_fd_limit()
+    from websockets.asyncio.client import connect
+
+    async def one(gate: asyncio.Semaphore, opened: list[Any]) -> str:
+        async with gate:
+            try:
+                ws = await connect(f"ws://127.0.0.1:{port}/ws/reader",
+                                   local_addr=(FLOODER, 0), open_timeout=60)
+                await ws.send(json.dumps({"type": "hello"}))
+                while json.loads(await ws.recv())["type"] != "welcome":
+                    pass
+                opened.append(ws)
+                return "welcomed"
+            except Exception as exc:  # noqa: BLE001 - the close code is the answer
+                return str(getattr(getattr(exc, "rcvd", None), "code", type(exc).__name__))
+
+    async def run() -> dict[str, int]:
+        gate, opened = asyncio.Semaphore(200), []
+        codes = Counter(await asyncio.gather(*(one(gate, opened) for _ in range(count))))
+        await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
+        return dict(codes)
+
+    out.put(asyncio.run(run()))
+
+
+# --------------------------------------------------------------------- the witness (this process)
+async def witness(port: int, stop: asyncio.Event) -> list[float]:
+    import httpx
+    from websockets.asyncio.client import connect
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+        login = await client.post("/api/operator/login",
+                                  json={"email": "op0@example.com", "password": PASSWORD})
+        login.raise_for_status()
+        cookie = f"chat_session={client.cookies['chat_session']}"
+    page = await connect(f"ws://127.0.0.1:{port}/ws/operator",
+                         additional_headers={"Cookie": cookie, "Origin": f"http://127.0.0.1:{port}"})
+    reader = await connect(f"ws://127.0.0.1:{port}/ws/reader")
+    await reader.send(json.dumps({"type": "hello"}))
+    conversation, seconds, n = None, [], 0
+    while not stop.is_set():
+        n += 1
+        body = f"witness {n}"
+        started = time.perf_counter()
+        await reader.send(json.dumps({"type": "message", "client_id": body, "body": body,
+                                      "conversation_id": conversation}))
+        while (frame := json.loads(await reader.recv()))["type"] != "ack":
+            pass
+        conversation = frame["conversation"]["id"]
+        while True:
+            frame = json.loads(await page.recv())
+            if frame["type"] == "message" and frame["message"]["body"] == body:
+                break
+        seconds.append(time.perf_counter() - started)
+        await asyncio.sleep(0.25)  # within the reader's frame budget (sockets.py: 5 a second)
+    await reader.close()
+    await page.close()
+    return seconds
+
+
+async def phase(name: str, port: int, children: list[multiprocessing.Process],
+                out: Any, seconds: float) -> None:
+    stop = asyncio.Event()
+    timing = asyncio.create_task(witness(port, stop))
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    for child in children:
+        child.start()
+    if children:
+        await asyncio.to_thread(lambda: [child.join() for child in children])
+    else:
+        await asyncio.sleep(seconds)
+    took = time.monotonic() - started
+    stop.set()
+    latencies = await timing
+    results: Counter[str] = Counter()
+    for _ in children:
+        results.update({str(k): v for k, v in out.get().items()})
+    total = sum(results.values())
+    print(f"| {name} | {total / took:,.0f}/s | {dict(results) or '-'} | "
+          f"{statistics.median(latencies) * 1000:.1f} ms | "
+          f"{percentile(latencies, 0.99) * 1000:.1f} ms | {len(latencies)} |", flush=True)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    spawn = multiprocessing.get_context("spawn")
+    out = spawn.Queue()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        config = make_project(Path(folder), port)
+        (Path(folder) / "data").mkdir()
+        await add_operators(str(Path(folder) / "data"), 1)
+        server = start(config, port, "")
+        try:
+            print("| flood | offered | statuses | witness median | witness p99 | samples |")
+            print("|---|---|---|---|---|---|")
+            await phase("none", port, [], out, args.seconds)
+            for kind in ("ratings", "searches", "logins"):
+                children = [spawn.Process(target=flood_process,
+                                          args=(port, kind, args.seconds, out))
+                            for _ in range(args.flooders)]
+                await phase(kind, port, children, out, args.seconds)
+            await phase("2,000 sockets", port,
+                        [spawn.Process(target=sockets_process, args=(port, 2000, out))],
+                        out, args.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each flood")
+    parser.add_argument("--flooders", type=int, default=2, help="flooding processes")
+    args = parser.parse_args()
+    raise_fd_limit()
+    asyncio.run(main_async(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
