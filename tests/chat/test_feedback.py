@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chat import Operator, ServerThread, open_reader, recv, send
+from support.chat import Operator, ServerThread, manifest_site, open_reader, recv, send
 
 from chat_server.failed_searches import normalise, page_path
 
@@ -27,10 +27,7 @@ SITE = "https://help.example.com"
 
 @pytest.fixture
 async def server(tmp_path: Path, start_server: Any) -> ServerThread:
-    site = tmp_path / "site"
-    (site / "_data").mkdir(parents=True)
-    (site / "_data" / "articles.json").write_text(json.dumps(ARTICLES), encoding="utf-8")
-    (site / "index.html").write_text("<h1>home</h1>", encoding="utf-8")
+    site = manifest_site(tmp_path, ARTICLES)
     return await start_server(("anna@example.com", "Анна"), ("igor@example.com", "Игорь"),
                               site_dir=site)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from support.chat import PASSWORD, Operator, ServerThread, open_reader, recv, send
+from support.chat import PASSWORD, Operator, ServerThread, manifest_site, open_reader, recv, send
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -71,10 +71,7 @@ class Witness:
 
 @pytest.fixture
 async def server(tmp_path: Path, start_server: Any) -> ServerThread:
-    site = tmp_path / "site"
-    (site / "_data").mkdir(parents=True)
-    (site / "_data" / "articles.json").write_text(json.dumps(ARTICLES), encoding="utf-8")
-    (site / "index.html").write_text("<h1>home</h1>", encoding="utf-8")
+    site = manifest_site(tmp_path, ARTICLES)
     return await start_server(("anna@example.com", "Анна", ("support",)), site_dir=site)
 
 

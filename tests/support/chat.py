@@ -322,3 +322,13 @@ def stop_subprocess(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
     process.wait(timeout=10)
+
+
+def manifest_site(folder: Path, articles: list[dict[str, Any]]) -> Path:
+    """A built site in `folder/site` reduced to what the sidecar reads: the articles'
+    manifest (_data/articles.json) and a home page."""
+    site = folder / "site"
+    (site / "_data").mkdir(parents=True)
+    (site / "_data" / "articles.json").write_text(json.dumps(articles), encoding="utf-8")
+    (site / "index.html").write_text("<h1>home</h1>", encoding="utf-8")
+    return site
