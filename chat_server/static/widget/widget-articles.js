@@ -23,11 +23,12 @@
     return li;
   }
 
-  // Nothing found: "Ask us: «…»" hands the words to onAsk (the message box).
+  // Nothing found: "Ask us: «…»" (words.ask(query) says it) hands the words to onAsk (the
+  // message box).
   function nothing(query, words, onAsk) {
     var li = kit.el("li", "hc-chat-result hc-chat-nothing");
     li.appendChild(kit.el("span", "hc-chat-result-path", words.nothing));
-    var ask = kit.el("button", "hc-chat-ask", words.ask.replace("{query}", function () { return query.slice(0, 80); }));
+    var ask = kit.el("button", "hc-chat-ask", words.ask(query.slice(0, 80)));
     ask.type = "button";
     ask.addEventListener("click", function () {
       visit.searched(query);  // for this visit: the question may come on another page

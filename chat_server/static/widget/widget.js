@@ -288,7 +288,8 @@
         clearTimeout(searchTimer);
         searchTimer = setTimeout(function () {
           articles.results(q.value, results, { root: cfg.root, onAsk: chat.ask,
-                                              words: { nothing: t("search_nothing"), ask: t("search_ask") } });
+                                              words: { nothing: t("search_nothing"),
+                                                       ask: function (q) { return fill("search_ask", "query", q); } } });
         }, 200);
       });
       panel.appendChild(search);
