@@ -42,7 +42,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from chat import PASSWORD, free_port, percentile, raise_fd_limit, rss_kib, run_bare  # noqa: E402
+from chat import (  # noqa: E402
+    PASSWORD,
+    cpu_seconds,
+    free_port,
+    percentile,
+    raise_fd_limit,
+    rss_kib,
+    run_bare,
+)
 
 PG_URL = os.environ.get("CHAT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -225,6 +233,10 @@ class Step:
     p99_ms: float
     median_ms: float
     delivered: int
+    # Where the time went: the sidecars' CPU per message sent, and how busy the whole
+    # machine was (all cores): on a small machine the clients and databases share them.
+    sidecar_cpu_ms: float = 0.0
+    machine_busy: float = 0.0
 
 
 @dataclass
@@ -267,10 +279,11 @@ def drive(urls: list[str], pids: list[int], cookie: str | None,
         (sum(rss_kib(pid) for pid in pids) - before) / max(1, outcome.connections), 1)
     rate = args.start_rate
     for number in range(args.max_steps):
-        step = run_step(f"s{number}", rate, loaders, operator, args)
+        step = run_step(f"s{number}", rate, loaders, operator, args, pids)
         outcome.steps.append(step)
-        print(f"    {rate:8.0f}/s offered: {step.achieved:8.1f}/s, p99 {step.p99_ms:7.1f} ms",
-              file=sys.stderr)
+        print(f"    {rate:8.0f}/s offered: {step.achieved:8.1f}/s, p99 {step.p99_ms:7.1f} ms, "
+              f"sidecar CPU {step.sidecar_cpu_ms:.2f} ms/msg, machine {step.machine_busy:.0%}"
+              " busy", file=sys.stderr)
         if step.p99_ms >= args.p99_ms or step.achieved < 0.9 * rate:
             break
         rate *= args.factor
@@ -283,13 +296,24 @@ def drive(urls: list[str], pids: list[int], cookie: str | None,
     return outcome
 
 
+def busy_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def run_step(tag: str, rate: float, loaders: list[tuple[Connection, Any]],
-             operator: Connection, args: argparse.Namespace) -> Step:
+             operator: Connection, args: argparse.Namespace, pids: list[int]) -> Step:
+    cpu_before, ticks_before = sum(cpu_seconds(pid) for pid in pids), busy_ticks()
     started = time.perf_counter()
     for control, _ in loaders:
         control.send(("phase", tag, rate / len(loaders), args.step_seconds))
     sent = sum(expect(control, "done", args.step_seconds + 120)[1] for control, _ in loaders)
     elapsed = time.perf_counter() - started
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    ticks = busy_ticks()
+    busy = (ticks[0] - ticks_before[0]) / max(1, ticks[1] - ticks_before[1])
     operator.send(("report", tag))
     latencies = expect(operator, "latencies")[1]
     # A message the operator never got is as late as it gets.
@@ -298,7 +322,8 @@ def run_step(tag: str, rate: float, loaders: list[tuple[Connection, Any]],
     return Step(offered=rate, achieved=round(sent / elapsed, 1),
                 p99_ms=round(percentile(latencies, 0.99), 1),
                 median_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
-                delivered=len(latencies) - missing)
+                delivered=len(latencies) - missing,
+                sidecar_cpu_ms=round(cpu * 1000 / max(1, sent), 2), machine_busy=round(busy, 2))
 
 
 # --------------------------------------------------------------------- setting up

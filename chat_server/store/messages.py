@@ -70,6 +70,11 @@ class MessageQueries(Queries):
         # failed commit of the batch) stays what it is.
         if self.is_sqlite:
             return await self._post_sqlite(fields)
+        posted = await self._post_postgres(fields)
+        if posted is not None:
+            message, conversation = posted
+            return message, True, conversation
+        # Nothing inserted: a resend, or no such conversation; post_core tells which.
         return await self._transaction(functools.partial(post_core, fields=fields))
 
     async def get_conversation(self, conversation_id: int) -> Record | None:
@@ -180,7 +185,9 @@ class MessageQueries(Queries):
 
 # --- writes: functions of a sync connection, inside the caller's transaction ---------------
 def post_core(conn: Connection, fields: dict[str, Any]) -> tuple[Record, bool, Record]:
-    """store/sqlite/messages.py's `post` for PostgreSQL, where several processes write."""
+    """store/sqlite/messages.py's `post` for PostgreSQL, where several processes write: the
+    slow path, for what the one-statement write (store/postgres/messages.py) inserted
+    nothing for, a resend or a missing conversation."""
     conversation_id = fields["conversation_id"]
     where = conversations.c.id == conversation_id
     # Lock the conversation's row first: its messages then get ids in commit order and

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chat_server.store.base import Record
+from chat_server.store.postgres import messages as postgres_messages
 from chat_server.store.rows import to_record
 from chat_server.store.sqlite import messages as sqlite_messages
 from chat_server.store.sqlite import pragmas
@@ -76,6 +77,12 @@ class Queries:
         return await self._committer.run(functools.partial(
             sqlite_messages.post, fields=fields, cache=self._conversations))
 
+    async def _post_postgres(self, fields: dict[str, Any]) -> tuple[Record, Record] | None:
+        """A message's write on PostgreSQL (store/postgres/messages.py), on the pool's
+        asyncpg connection outside a transaction; None when it inserted nothing."""
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            return await postgres_messages.post(raw.driver_connection, fields)
 
     async def _one(self, query: Any) -> Record | None:
         async with self.engine.connect() as conn:

@@ -3,8 +3,9 @@
 It runs in the committer's batch (store/sqlite/committer.py), inside its transaction, on the sqlite3
 connection itself: an INSERT and an UPDATE, with no SQLAlchemy compilation per message.
 The conversation's row comes back from a SELECT, or from the cache of what this process's
-own message writes left in it (store/sqlite/conversation_cache.py). The same write for PostgreSQL,
-in SQLAlchemy Core, is `post_core` in store/messages.py; the store's tests run both.
+own message writes left in it (store/sqlite/conversation_cache.py). The same write for PostgreSQL
+is one statement in store/postgres/messages.py (with `post_core` in store/messages.py for
+resends); the store's tests run both.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The PostgreSQL fast path: the message write as one statement on the asyncpg driver."""
