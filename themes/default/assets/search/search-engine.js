@@ -81,7 +81,8 @@
    * intros and collections only) and its body-index score; an article's candidates are its
    * matched documents, each credited with the article's title score and title matches; the
    * best candidate stands for the article. Order: query words covered, then covered by exact
-   * (or prefix) matches, then score, then document number.
+   * (or prefix) matches, then pages the query names, then articles before collections, then
+   * score, then document number.
    */
   Engine.prototype.rank = function (planned, headOnly) {
     var masksOf = termMasks(planned.parts);
@@ -151,6 +152,9 @@
       // The whole query names the page's collection ("Kubernetes") or the page itself: such
       // pages come before pages that only mention the words, whatever their scores.
       var named = crumb.exact === all || (intro && intro.titled === all) ? 1 : 0;
+      // A collection page is a list of links: an article covering the query as well holds the
+      // answer itself. A collection whose own title is the query ("Kubernetes") keeps its place.
+      var content = docs[page.docs[0].ref][0] !== "c" || (intro && intro.titled === all) ? 1 : 0;
       titleExact |= crumb.exact;
       titleAny |= crumb.any;
       titleScore += crumb.score;
@@ -163,6 +167,7 @@
           exact: countBits(titleExact | hit.bodyExact),
           covered: countBits(titleAny | hit.bodyAny),
           named: named,
+          content: content,
         };
         if (!best || compare(candidate, best) < 0) best = candidate;
       }
@@ -173,7 +178,7 @@
   };
 
   function compare(a, b) {
-    return b.covered - a.covered || b.exact - a.exact || b.named - a.named || b.score - a.score || a.ref - b.ref;
+    return b.covered - a.covered || b.exact - a.exact || b.named - a.named || b.content - a.content || b.score - a.score || a.ref - b.ref;
   }
 
   /** The first `limit` ranked pages, described for display. */
