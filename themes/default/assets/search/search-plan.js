@@ -24,7 +24,7 @@
   // Ranking knobs, chosen with bench/search_quality.py (see bench/README.md).
   var BOOST_EXACT = 10;
   var BOOST_PREFIX = 8;
-  var BOOST_TYPO = 1;
+  var BOOST_TYPO = 10; // as heavy as the word meant; "exact" still ranks true spellings first
   var MIN_PREFIX = 2; // a one-letter prefix expands to thousands of terms
   var BOOST_STEM_PREFIX = 5;
   var MIN_STEM_PREFIX = 4;
@@ -83,7 +83,8 @@
       }
       // Typos: lunr's own fuzzy clauses (editDistance 2 on a long word) cost 60 ms in node on
       // vkcloud, so unknown words are corrected here against the index's vocabulary instead,
-      // and the corrections searched as plain terms with a low boost.
+      // and the corrections searched as plain terms, as heavy as the word: at a tenth of it a
+      // misspelled key word ("бакеатм") weighed nothing and the other words ordered the pages.
       var typos = typoBudget(part);
       if (typos && vocabulary && !vocabulary.has(part.stem) && !(part.prefix && vocabulary.hasPrefix(part.word))) {
         part.corrections = vocabulary.near(part.stem, typos, part.word);
