@@ -108,11 +108,19 @@ def document_terms(docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
             "title": index_terms(doc.title) if is_head(doc) else [],
             "keywords": index_terms(doc.keywords),
             "description": index_terms(doc.description),
-            "headings": index_terms(doc.heading),
+            "headings": _heading_terms(doc),
             "body": index_terms(doc.body),
         }
         for number, doc in enumerate(docs)
     ]
+
+
+def _heading_terms(doc: SearchDoc) -> list[str]:
+    """A section heading's terms, less those of its article's title: the browser credits the
+    title to every section already, and counting a word twice put a how-to whose headings
+    repeat its title ("1. Create a Spark cluster manifest") above the article of that title."""
+    title = set(index_terms(doc.title))
+    return [term for term in index_terms(doc.heading) if term not in title]
 
 
 TEXT_LIMIT = 3000  # characters of a section kept for snippets
