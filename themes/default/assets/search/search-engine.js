@@ -33,6 +33,7 @@
   var planQuery = plan.plan;
   var Crumbs = plan.Crumbs;
   var NO_CRUMB = { exact: 0, any: 0, score: 0 };
+  var LATIN_SHARE = 2; // a known Latin word stays Latin when this many times more frequent
 
   function Engine(lunr, head) {
     this.lunr = lunr;
@@ -328,6 +329,7 @@
       for (var r = 0; r < readings.length; r++) {
         if (self.isKnown(readings[r], prefix)) {
           if (!known) read = true;
+          else if (!prefix && !self.readsBetter(readings[r], word)) break;
           return { word: word, known: known, reading: readings[r] };
         }
       }
@@ -335,12 +337,25 @@
     });
     if (!read) return null;
     // The query is transliterated Russian: a Latin word with a known reading takes it too
-    // ("disk" is a term of a Russian index, "диск" the one its pages use).
+    // ("disk" is a term of a Russian index, "диск" the one its pages use), unless the pages
+    // write that word in Latin (readsBetter).
     var out = found.map(function (w) {
       return w.reading || w.word;
     });
     // Joined with spaces: punctuation and case do not change the terms.
     return out.join(" ") + (unfinished ? "" : " ").trimEnd();
+  };
+
+  /**
+   * Does a known Latin word of a transliterated query read as Russian: yes ("disk" → "диск",
+   * "limit" → "лимит"), unless the pages clearly write it in Latin, in at least twice as many
+   * documents ("Data Lakehouse" is no "дата", "VK Cloud" no "вк"). A stop word reading drops
+   * out of the query, as the word should.
+   */
+  Engine.prototype.readsBetter = function (reading, word) {
+    if (this.words.isStop(reading)) return true;
+    var df = this.vocabulary.df.bind(this.vocabulary);
+    return df(this.words.stem(word)) < LATIN_SHARE * df(this.words.stem(reading));
   };
 
   /** A stop word, an index term once stemmed, or (`prefix`) the start of an index term. */
