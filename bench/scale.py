@@ -236,6 +236,8 @@ class Step:
     # Where the time went: the sidecars' CPU per message sent, and how busy the whole
     # machine was (all cores): on a small machine the clients and databases share them.
     sidecar_cpu_ms: float = 0.0
+    clients_cpu_ms: float = 0.0  # the loaders and the operator process
+    databases_cpu_ms: float = 0.0  # PostgreSQL's and Redis' processes on this machine
     machine_busy: float = 0.0
 
 
@@ -277,13 +279,19 @@ def drive(urls: list[str], pids: list[int], cookie: str | None,
     outcome.connections = sum(expect(control, "opened")[1] for control, _ in loaders)
     outcome.kib_per_connection = round(
         (sum(rss_kib(pid) for pid in pids) - before) / max(1, outcome.connections), 1)
+    # Untimed: the first messages of a run pay for what a running sidecar has already
+    # (database connections, prepared statements, warm caches).
+    watched = Watched(pids, [p.pid or 0 for p in [operator_process, *(p for _, p in loaders)]])
+    run_step("warmup", args.start_rate / 2, loaders, operator, args, watched,
+             seconds=args.warmup_seconds)
     rate = args.start_rate
     for number in range(args.max_steps):
-        step = run_step(f"s{number}", rate, loaders, operator, args, pids)
+        step = run_step(f"s{number}", rate, loaders, operator, args, watched)
         outcome.steps.append(step)
-        print(f"    {rate:8.0f}/s offered: {step.achieved:8.1f}/s, p99 {step.p99_ms:7.1f} ms, "
-              f"sidecar CPU {step.sidecar_cpu_ms:.2f} ms/msg, machine {step.machine_busy:.0%}"
-              " busy", file=sys.stderr)
+        print(f"    {rate:8.0f}/s offered: {step.achieved:8.1f}/s, p99 {step.p99_ms:7.1f} ms; "
+              f"CPU ms/msg sidecars {step.sidecar_cpu_ms:.2f}, clients {step.clients_cpu_ms:.2f}"
+              f", databases {step.databases_cpu_ms:.2f}; machine {step.machine_busy:.0%} busy",
+              file=sys.stderr)
         if step.p99_ms >= args.p99_ms or step.achieved < 0.9 * rate:
             break
         rate *= args.factor
@@ -303,15 +311,50 @@ def busy_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
+def database_pids() -> list[int]:
+    """This machine's PostgreSQL and Redis processes (their names, from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if stat.read_text().strip() in ("postgres", "redis-server"):
+                found.append(int(stat.parent.name))
+        except OSError:  # gone meanwhile
+            continue
+    return found
+
+
+def cpu_of(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:  # a database backend that ended: its time is not counted
+            continue
+    return total
+
+
+@dataclass
+class Watched:
+    """The processes whose CPU a step reports: the sidecars, the client processes."""
+
+    sidecars: list[int]
+    clients: list[int]
+
+    def cpu(self) -> tuple[float, float, float]:
+        return cpu_of(self.sidecars), cpu_of(self.clients), cpu_of(database_pids())
+
+
 def run_step(tag: str, rate: float, loaders: list[tuple[Connection, Any]],
-             operator: Connection, args: argparse.Namespace, pids: list[int]) -> Step:
-    cpu_before, ticks_before = sum(cpu_seconds(pid) for pid in pids), busy_ticks()
+             operator: Connection, args: argparse.Namespace, watched: Watched,
+             seconds: float | None = None) -> Step:
+    seconds = args.step_seconds if seconds is None else seconds
+    cpu_before, ticks_before = watched.cpu(), busy_ticks()
     started = time.perf_counter()
     for control, _ in loaders:
-        control.send(("phase", tag, rate / len(loaders), args.step_seconds))
-    sent = sum(expect(control, "done", args.step_seconds + 120)[1] for control, _ in loaders)
+        control.send(("phase", tag, rate / len(loaders), seconds))
+    sent = sum(expect(control, "done", seconds + 120)[1] for control, _ in loaders)
     elapsed = time.perf_counter() - started
-    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    cpu = [after - before for after, before in zip(watched.cpu(), cpu_before, strict=True)]
     ticks = busy_ticks()
     busy = (ticks[0] - ticks_before[0]) / max(1, ticks[1] - ticks_before[1])
     operator.send(("report", tag))
@@ -323,7 +366,12 @@ def run_step(tag: str, rate: float, loaders: list[tuple[Connection, Any]],
                 p99_ms=round(percentile(latencies, 0.99), 1),
                 median_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
                 delivered=len(latencies) - missing,
-                sidecar_cpu_ms=round(cpu * 1000 / max(1, sent), 2), machine_busy=round(busy, 2))
+                sidecar_cpu_ms=per_message(cpu[0], sent), clients_cpu_ms=per_message(cpu[1], sent),
+                databases_cpu_ms=per_message(cpu[2], sent), machine_busy=round(busy, 2))
+
+
+def per_message(cpu_seconds: float, sent: int) -> float:
+    return round(cpu_seconds * 1000 / max(1, sent), 2)
 
 
 # --------------------------------------------------------------------- setting up
@@ -421,7 +469,8 @@ def summary(outcomes: dict[str, Outcome], args: argparse.Namespace) -> dict[str,
         result["sqlite_one_vs_bare"] = round(rate["sqlite_one"] / rate["bare"], 2)
     result["settings"] = {"readers": args.readers, "active": args.active,
                           "loaders": args.loaders, "p99_ms_limit": args.p99_ms,
-                          "step_seconds": args.step_seconds, "cpus": os.cpu_count()}
+                          "step_seconds": args.step_seconds,
+                          "warmup_seconds": args.warmup_seconds, "cpus": os.cpu_count()}
     return result
 
 
@@ -434,6 +483,8 @@ def main() -> int:
     parser.add_argument("--factor", type=float, default=1.25, help="next step's rate factor")
     parser.add_argument("--max-steps", type=int, default=14)
     parser.add_argument("--step-seconds", type=float, default=6)
+    parser.add_argument("--warmup-seconds", type=float, default=5,
+                        help="untimed first step, at half --start-rate")
     parser.add_argument("--p99-ms", type=float, default=50, help="delivery p99 limit")
     parser.add_argument("--only", default=",".join(SETUPS),
                         help=f"comma-separated setups of {', '.join(SETUPS)}")

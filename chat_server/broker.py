@@ -231,6 +231,9 @@ class RedisBroker:
 
     def _received(self, message: Mapping[str, Any]) -> None:
         channel = message["channel"].decode()[len(self.prefix):]
+        if channel != RESYNC_CHANNEL and channel not in self.hub.by_channel:
+            # Every process sees every event; most reader channels have no socket here.
+            return
         event = json.loads(message["data"])
         if channel == RESYNC_CHANNEL:
             if event.get("from") != self.name:

@@ -27,6 +27,12 @@ from chat_server.store.sqlite.committer import Committer
 from chat_server.store.sqlite.conversation_cache import ConversationCache
 
 T = TypeVar("T")
+# Connections each sidecar keeps open to PostgreSQL, and how many more a burst may open.
+# SQLAlchemy's default (5, then 10 more closed again at once) made a busy sidecar open and
+# close a connection, each a new server process and a TLS handshake, for many of its
+# messages: a fifth of its CPU at 250 messages a second (bench/README.md, «Scale-out»).
+# Several sidecars: mind PostgreSQL's max_connections (100 by default), 30 per sidecar.
+POSTGRES_POOL = {"pool_size": 20, "max_overflow": 10}
 
 
 def async_url(url: str) -> str:
@@ -50,11 +56,15 @@ class Queries:
         self.url = parsed.difference_update_query(["synchronous"]).render_as_string(
             hide_password=False)
         connect_args: dict[str, Any] = {}
+        pool: dict[str, int] = {}
         self.is_sqlite = self.url.startswith("sqlite")
-        if schema and not self.is_sqlite:
-            # A PostgreSQL schema per deployment (or per test run) through search_path.
-            connect_args["server_settings"] = {"search_path": schema}
-        self.engine: AsyncEngine = create_async_engine(self.url, connect_args=connect_args)
+        if not self.is_sqlite:
+            pool = POSTGRES_POOL
+            if schema:
+                # A PostgreSQL schema per deployment (or per test run) through search_path.
+                connect_args["server_settings"] = {"search_path": schema}
+        self.engine: AsyncEngine = create_async_engine(self.url, connect_args=connect_args,
+                                                       **pool)
         self._committer: Committer | None = None
         self._conversations = ConversationCache()
         if self.is_sqlite:
