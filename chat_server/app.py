@@ -49,7 +49,7 @@ from chat_server.operator_page import OPERATOR_CSP, operator_page
 from chat_server.operator_sessions import Sessions
 from chat_server.operator_ws import operator_socket
 from chat_server.reader_ws import reader_socket
-from chat_server.runtime import client_faults_quiet, daily_retention
+from chat_server.runtime import daily_retention, quiet_client_logs
 from chat_server.settings import ChatSettings
 from chat_server.site_csp import SitePolicy
 from chat_server.store import Store
@@ -209,7 +209,7 @@ def create_app(settings: ChatSettings, store: Store, broker: Broker,
                     asyncio.create_task(chat.reminders.watch()),
                     asyncio.create_task(daily_retention(settings, store))]
         try:
-            with client_faults_quiet():
+            with quiet_client_logs():
                 yield
         finally:
             for watcher in watchers:

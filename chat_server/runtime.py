@@ -19,6 +19,8 @@ import contextlib
 import datetime
 import gc
 import logging
+import time
+from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -55,15 +57,53 @@ class ClientFaults(logging.Filter):
         return True
 
 
+REFUSALS_EVERY = 60.0  # seconds between the summaries of refused requests
+
+
+class RefusalsSummarised(logging.Filter):
+    """uvicorn's access log without a line per 429: a flood of refused requests from one
+    address would otherwise write a line each (thousands a second, and a sixth of the
+    sidecar's CPU while it refuses). Refusals are counted per client address instead and
+    summed up in one line at most once a minute, when the next request is logged."""
+
+    def __init__(self, every: float = REFUSALS_EVERY) -> None:
+        super().__init__()
+        self.every = every
+        self.counts: Counter[str] = Counter()
+        self._since = time.monotonic()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        refused = isinstance(args, tuple) and len(args) == 5 and args[4] == 429
+        if refused:
+            assert isinstance(args, tuple)
+            self.counts[str(args[0]).rsplit(":", 1)[0]] += 1
+        now = time.monotonic()
+        if self.counts and now - self._since >= self.every:
+            self._summarise(now)
+        return not refused
+
+    def _summarise(self, now: float) -> None:
+        top = ", ".join(f"{address} {count}" for address, count in self.counts.most_common(5))
+        log.warning("%d requests refused (429) in the last %.0f s; most from: %s",
+                    sum(self.counts.values()), now - self._since, top)
+        self.counts.clear()
+        self._since = now
+
+
 @contextlib.contextmanager
-def client_faults_quiet() -> Iterator[None]:
-    """While the app runs (its lifespan): uvicorn configures its loggers before that."""
-    logger, quiet = logging.getLogger("uvicorn.error"), ClientFaults()
-    logger.addFilter(quiet)
+def quiet_client_logs() -> Iterator[None]:
+    """While the app runs (its lifespan): uvicorn configures its loggers before that.
+    Client faults become warnings without tracebacks; refusals are summed up."""
+    filters = [(logging.getLogger("uvicorn.error"), ClientFaults()),
+               (logging.getLogger("uvicorn.access"), RefusalsSummarised())]
+    for logger, quiet in filters:
+        logger.addFilter(quiet)
     try:
         yield
     finally:
-        logger.removeFilter(quiet)
+        for logger, quiet in filters:
+            logger.removeFilter(quiet)
 
 
 YOUNG_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)

@@ -6,10 +6,8 @@ X-Forwarded-For so each reader has their own limits); the systemd units pass
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -34,13 +32,14 @@ from support.chat import (
     send,
 )
 from support.env import ROOT, require
+from support.nginx import NGINX_CONF, for_this_machine, main_config, nginx_binary, start_nginx
 from websockets.asyncio.client import connect
 
 from chat_server.app import SIDECAR_PATHS
 from chat_server.settings import ENVIRONMENT
 
 DEPLOY = ROOT / "deploy"
-NGINX = DEPLOY / "nginx.conf"
+NGINX = NGINX_CONF
 
 
 def server_block(text: str, name: str) -> str:
@@ -105,36 +104,13 @@ def test_systemd_accepts_the_units(unit: Path, tmp_path: Path) -> None:
 # --- nginx ----------------------------------------------------------------------------------
 
 
-def nginx_binary() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    require(found is not None, "nginx is not installed (Debian: nginx-light; make test-deps)")
-    assert found is not None
-    return found
 
 
-def certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=help.example.com", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
-    return cert, key
 
 
-def main_config(folder: Path, site_conf: str) -> Path:
-    """nginx.conf goes inside http {}: a main file around it, everything in `folder`."""
-    cert, key = certificate(folder)
-    site_conf = re.sub(r"/etc/letsencrypt/live/[^/]+/fullchain\.pem", str(cert), site_conf)
-    site_conf = re.sub(r"/etc/letsencrypt/live/[^/]+/privkey\.pem", str(key), site_conf)
-    (folder / "helpcenter.conf").write_text(site_conf, encoding="utf-8")
-    temp = "\n".join(f"  {kind}_temp_path {folder / kind};"
-                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must read the tmp site
-    main = folder / "main.conf"
-    main.write_text(f"{user}pid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
-                    "events {}\nhttp {\n  include /etc/nginx/mime.types;\n  access_log off;\n"
-                    f"{temp}\n  include {folder / 'helpcenter.conf'};\n}}\n", encoding="utf-8")
-    return main
+
+
+
 
 
 def test_nginx_accepts_the_example(tmp_path: Path) -> None:
@@ -146,22 +122,14 @@ def test_nginx_accepts_the_example(tmp_path: Path) -> None:
     assert "test is successful" in done.stderr
 
 
-def for_this_machine(text: str, http: int, https: int, site: Path, sidecars: list[int]) -> str:
-    """The example as it would run here: our ports, our built site, our two sidecars."""
-    text = re.sub(r"^\s*listen \[::\]:\d+.*\n", "", text, flags=re.M)
-    text = text.replace("listen 80;", f"listen 127.0.0.1:{http};")
-    text = text.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl;")
-    text = text.replace("root /srv/help/site;", f"root {site};")
-    for example, port in zip((8001, 8002), sidecars, strict=True):
-        text = text.replace(f"server 127.0.0.1:{example} ", f"server 127.0.0.1:{port} ")
-    return text
+
 
 
 @pytest.fixture
 async def behind_nginx(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     """Two sidecars on one store, with their limits in Redis, behind nginx as configured."""
     require(reachable(REDIS_URL, 6379), f"Redis is not reachable at {REDIS_URL}")
-    nginx = nginx_binary()
+    nginx_binary()
     site = make_site(tmp_path / "project", 0)
     (tmp_path / "data").mkdir()
     settings = make_settings(tmp_path / "data", url="https://chat.example.com",
@@ -173,20 +141,8 @@ async def behind_nginx(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
     http, https = free_port(), free_port()
     conf = for_this_machine(NGINX.read_text(encoding="utf-8"), http, https, site,
                             [s.port for s in sidecars])
-    (tmp_path / "nginx").mkdir()
-    main = main_config(tmp_path / "nginx", conf)
-    process = subprocess.Popen([nginx, "-p", str(tmp_path / "nginx"), "-c", str(main),
-                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    process = await asyncio.to_thread(start_nginx, tmp_path / "nginx", conf, https)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", https), timeout=0.2).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() < deadline, "nginx did not start"
-                await asyncio.sleep(0.05)
         yield {"https": https, "http": http, "sidecars": sidecars}
     finally:
         process.terminate()
@@ -254,3 +210,35 @@ async def test_each_reader_has_their_own_limits_behind_nginx(
     assert answers[:30] == [202] * 30 and answers[30] == 429
     async with client(port, "chat.example.com", "127.0.0.3") as near:
         assert (await near.post("/api/failed-searches", json=body)).status_code == 202
+
+
+async def test_a_flood_from_one_address_is_refused_by_nginx_itself(
+        behind_nginx: dict[str, Any]) -> None:
+    """Failed searches flooding from 127.0.0.4 are turned away by nginx (its own 429, not the
+    sidecar's JSON) after the zone's burst, so the sidecars see only a couple of hundred;
+    a login flood likewise after its 20; a reader at 127.0.0.5 is served throughout."""
+    port = behind_nginx["https"]
+    search = {"lang": "ru", "query": "как вернуть деньги"}
+    async with client(port, "chat.example.com", "127.0.0.4") as flooder:
+        answers, started = [], time.monotonic()
+        for _ in range(6):  # at most as many at once as the client has connections
+            answers += await asyncio.gather(*(
+                flooder.post("/api/failed-searches", json=search) for _ in range(100)))
+        logins = await asyncio.gather(*(
+            flooder.post("/api/operator/login", json={"email": "x@example.com",
+                                                      "password": "wrong"})
+            for _ in range(60)))
+    took = time.monotonic() - started
+    by_nginx = [a for a in answers
+                if a.status_code == 429 and "application/json" not in a.headers["content-type"]]
+    reached = len(answers) - len(by_nginx)
+    # The zone lets its burst of 200 through, plus 20 a second while the flood lasts.
+    assert 200 <= reached <= 200 + 20 * took + 1, (reached, took)
+    assert all(a.status_code in (202, 429) for a in answers)
+    # Of those, the sidecars' own limit (30, then 1 a second) stored what it allows.
+    assert sum(a.status_code == 202 for a in answers) <= 30 + took + 1
+    login_by_nginx = [a for a in logins if a.status_code == 429
+                      and "application/json" not in a.headers["content-type"]]
+    assert len(login_by_nginx) >= 60 - 20 - 10
+    async with client(port, "chat.example.com", "127.0.0.5") as reader:
+        assert (await reader.post("/api/failed-searches", json=search)).status_code == 202
