@@ -15,6 +15,7 @@ import asyncio
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 
 from argon2 import PasswordHasher
@@ -25,9 +26,11 @@ SESSION_COOKIE = "chat_session"
 SESSION_MAX_AGE = 14 * 24 * 3600
 CSRF_HEADER = "x-csrf-token"
 LINK_MAX_AGE = 30 * 24 * 3600  # an emailed link to a conversation works for a month
-# argon2 keeps a core busy for about 0.1 s by design. Two at a time, in threads (argon2-cffi
-# lets go of the GIL), on this 2-core machine: logins queue, the event loop keeps answering.
-PASSWORD_THREADS = 2
+# argon2 keeps the cores busy for about 0.1 s by design (its 4 lanes run in threads, and
+# argon2-cffi lets go of the GIL). At most half the machine's cores' worth of hashes at a
+# time: logins queue, and the event loop keeps a core to answer everyone else (a burst of
+# 20 logins with two at a time on 2 cores held other readers' messages ~75 ms).
+PASSWORD_THREADS = max(1, (os.cpu_count() or 2) // 2)
 
 _hasher = PasswordHasher()
 
