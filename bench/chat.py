@@ -37,7 +37,29 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chat_server.runtime import tune_gc  # noqa: E402
+
 PASSWORD = "bench password"
+GC_REPORT_MS = 20.0  # a collection that stops a process this long is worth a line
+
+
+def report_long_collections(role: str) -> None:
+    """Print every garbage collection that stops this process over GC_REPORT_MS: with
+    thousands of sockets a full one takes long enough to show up as late messages."""
+    import gc
+
+    started: list[float] = []
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            ms = (time.perf_counter() - started[0]) * 1000
+            if ms > GC_REPORT_MS:
+                print(f"    gc: generation {info['generation']} stopped {role} {ms:.0f} ms",
+                      file=sys.stderr, flush=True)
+
+    gc.callbacks.append(watch)
 
 
 def free_port() -> int:
@@ -122,6 +144,10 @@ def run_bare(port: int) -> None:
         # Without per-message deflate, as the sidecar serves (chat_server.__main__).
         async with serve(handler, "127.0.0.1", port, max_size=1024 * 1024, backlog=8192,
                          compression=None):
+            # The sidecar's garbage-collector settings (chat_server/runtime.py), so that the
+            # ceiling is the websocket machinery, not Python's default collector.
+            tune_gc()
+            report_long_collections("the bare server")
             await asyncio.Future()
 
     asyncio.run(main())

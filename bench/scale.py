@@ -48,9 +48,12 @@ from chat import (  # noqa: E402
     free_port,
     percentile,
     raise_fd_limit,
+    report_long_collections,
     rss_kib,
     run_bare,
 )
+
+from chat_server.runtime import tune_gc  # noqa: E402
 
 PG_URL = os.environ.get("CHAT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -94,6 +97,7 @@ def run_sidecar(port: int, backend: Backend) -> None:
     store = open_store(settings.database, backend.schema or None)
     app = create_app(settings, store, open_broker(backend.broker, backend.prefix))
     tune_gc()
+    report_long_collections(f"the sidecar on port {port}")
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", backlog=8192,
                 **SERVER_OPTIONS)
 
@@ -117,8 +121,10 @@ def start_server(target: Any, *args: Any) -> multiprocessing.process.BaseProcess
 async def _reader(url: str) -> Any:
     from websockets.asyncio.client import connect
 
+    # No pings from this side: the server pings every socket already, and a loader holding
+    # 5,000 sockets would ping in bursts of its own.
     ws = await connect(url + "/ws/reader", max_size=1024 * 1024, open_timeout=120,
-                       compression=None)
+                       compression=None, ping_interval=None)
     await ws.send(json.dumps({"type": "hello"}))
     while json.loads(await ws.recv())["type"] != "welcome":
         pass
@@ -148,6 +154,11 @@ async def _loader(control: Connection, urls: list[str], readers: int, active: in
     talking = sockets[:active]
     conversations = await asyncio.gather(*(
         _send_and_ack(ws, None, stamped("first", n, 0)) for n, ws in enumerate(talking)))
+    # As the sidecar does (chat_server/runtime.py): with thousands of sockets open, Python's
+    # full collections would stop this loader for a good part of a second, and the messages
+    # it stamped meanwhile would look late.
+    tune_gc()
+    report_long_collections(f"loader {index}")
     control.send(("opened", len(sockets)))
     while True:
         command = await loop.run_in_executor(None, control.recv)
@@ -187,14 +198,20 @@ def run_loader(control: Connection, urls: list[str], readers: int, active: int,
 
 
 # --------------------------------------------------------------------- the operator (child)
-async def _operator(control: Connection, url: str, cookie: str | None) -> None:
+async def _operator(control: Connection, url: str, cookie: str | None, trace_path: str
+                    ) -> None:
     from websockets.asyncio.client import connect
+
+    # --trace: every delivery as "step arrival-time latency-ms", to see when the late ones came
+    trace = open(trace_path, "w", encoding="utf-8") if trace_path else None  # noqa: SIM115
 
     headers = {"Cookie": cookie} if cookie else None
     ws = await connect(url + "/ws/operator", additional_headers=headers,
                        max_size=64 * 1024 * 1024, compression=None)
     while json.loads(await ws.recv())["type"] != "welcome":
         pass
+    tune_gc()
+    report_long_collections("the operator process")
     latencies: dict[str, list[float]] = {}
 
     async def watch() -> None:
@@ -207,6 +224,8 @@ async def _operator(control: Connection, url: str, cookie: str | None) -> None:
             if stamp.isdigit():
                 ms = (time.monotonic_ns() - int(stamp)) / 1e6
                 latencies.setdefault(tag, []).append(ms)
+                if trace is not None:
+                    trace.write(f"{tag} {time.monotonic():.4f} {ms:.2f}\n")
 
     watcher = asyncio.create_task(watch())
     control.send(("ready",))
@@ -219,10 +238,12 @@ async def _operator(control: Connection, url: str, cookie: str | None) -> None:
         control.send(("latencies", latencies.pop(command[1], [])))
     watcher.cancel()
     await ws.close()
+    if trace is not None:
+        trace.close()
 
 
-def run_operator(control: Connection, url: str, cookie: str | None) -> None:
-    asyncio.run(_operator(control, url, cookie))
+def run_operator(control: Connection, url: str, cookie: str | None, trace_path: str) -> None:
+    asyncio.run(_operator(control, url, cookie, trace_path))
 
 
 # --------------------------------------------------------------------- one setup
@@ -271,7 +292,7 @@ def expect(control: Connection, kind: str, timeout: float = 600) -> Any:
 def drive(urls: list[str], pids: list[int], cookie: str | None,
           args: argparse.Namespace) -> Outcome:
     outcome = Outcome()
-    operator, operator_process = child(run_operator, urls[-1], cookie)
+    operator, operator_process = child(run_operator, urls[-1], cookie, args.trace)
     expect(operator, "ready", 60)
     before = sum(rss_kib(pid) for pid in pids)
     share, talk = args.readers // args.loaders, args.active // args.loaders
@@ -489,6 +510,7 @@ def main() -> int:
     parser.add_argument("--only", default=",".join(SETUPS),
                         help=f"comma-separated setups of {', '.join(SETUPS)}")
     parser.add_argument("--json", action="store_true", help="print JSON only")
+    parser.add_argument("--trace", default="", help="file for every delivery's latency")
     args = parser.parse_args()
     raise_fd_limit()
     setups = [name for name in args.only.split(",") if name]
