@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import shutil
 import ssl
 import statistics
 import subprocess
@@ -262,9 +261,10 @@ async def main_async(args: argparse.Namespace) -> None:
 
 def behind_nginx(folder: Path, port: int) -> tuple[subprocess.Popen[bytes], int]:
     """deploy/nginx.conf in front of the sidecar on `port`: (nginx, its https port)."""
-    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
-        raise SystemExit("--nginx: nginx is not installed (Debian: nginx-light; make test-deps)")
-    from support.nginx import NGINX_CONF, for_this_machine, start_nginx
+    from support.nginx import MISSING, NGINX_CONF, find_nginx, for_this_machine, start_nginx
+
+    if find_nginx() is None:
+        raise SystemExit(f"--nginx: {MISSING}")
 
     http, https = free_port(), free_port()
     conf = for_this_machine(NGINX_CONF.read_text(encoding="utf-8"), http, https,

@@ -73,11 +73,12 @@ class RefusalsSummarised(logging.Filter):
         self._since = time.monotonic()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # uvicorn's access record: (client "host:port", method, path, HTTP version, status)
         args = record.args
-        refused = isinstance(args, tuple) and len(args) == 5 and args[4] == 429
-        if refused:
-            assert isinstance(args, tuple)
+        refused = False
+        if isinstance(args, tuple) and len(args) == 5 and args[4] == 429:
             self.counts[str(args[0]).rsplit(":", 1)[0]] += 1
+            refused = True
         now = time.monotonic()
         if self.counts and now - self._since >= self.every:
             self._summarise(now)

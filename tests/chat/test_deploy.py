@@ -32,14 +32,14 @@ from support.chat import (
     send,
 )
 from support.env import ROOT, require
-from support.nginx import NGINX_CONF, for_this_machine, main_config, nginx_binary, start_nginx
+from support.nginx import NGINX_CONF as NGINX
+from support.nginx import for_this_machine, main_config, nginx_binary, start_nginx
 from websockets.asyncio.client import connect
 
 from chat_server.app import SIDECAR_PATHS
 from chat_server.settings import ENVIRONMENT
 
 DEPLOY = ROOT / "deploy"
-NGINX = NGINX_CONF
 
 
 def server_block(text: str, name: str) -> str:
@@ -104,15 +104,6 @@ def test_systemd_accepts_the_units(unit: Path, tmp_path: Path) -> None:
 # --- nginx ----------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
 def test_nginx_accepts_the_example(tmp_path: Path) -> None:
     nginx = nginx_binary()
     main = main_config(tmp_path, NGINX.read_text(encoding="utf-8"))
@@ -120,9 +111,6 @@ def test_nginx_accepts_the_example(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "test is successful" in done.stderr
-
-
-
 
 
 @pytest.fixture
