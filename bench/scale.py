@@ -17,6 +17,11 @@ until the p99 delivery latency reaches --p99-ms or the readers fall behind the o
 `msgs_per_s` is the highest achieved rate whose p99 stayed under it. Every active reader keeps
 one message in flight (send, wait for its ack), as a person typing would.
 
+`--sidecar-cpu 0.3` gives each sidecar (and the bare server) a cgroup of its own with 0.3 of
+a core (bench/cpu_budget.py): the sidecars, not the shared machine, are then what runs out
+first, as on a deployment where each has cores of its own — the way to measure "two
+processes vs one" on a machine with few cores. Needs a writable /sys/fs/cgroup (root).
+
 PostgreSQL and Redis are this machine's (CHAT_BENCH_POSTGRES_URL, CHAT_BENCH_REDIS_URL); each
 run uses a new schema and channel prefix and drops the schema after. Not a timed test: the
 figures go to bench/README.md and the issue note.
@@ -52,6 +57,7 @@ from chat import (  # noqa: E402
     rss_kib,
     run_bare,
 )
+from cpu_budget import CpuBudget, Unavailable  # noqa: E402
 
 from chat_server.runtime import tune_gc  # noqa: E402
 
@@ -446,29 +452,47 @@ def backend_for(setup: str, data_dir: str) -> Backend:
                    processes=2 if setup == "pg_two" else 1)
 
 
+def budget(pid: int, cores: float) -> CpuBudget | None:
+    """--sidecar-cpu: each sidecar in a cgroup of its own with that many cores' worth."""
+    if not cores:
+        return None
+    group = CpuBudget(cores)
+    group.add(pid)
+    return group
+
+
 def measure(setup: str, args: argparse.Namespace) -> Outcome:
     print(f"{setup}:", file=sys.stderr)
     if setup == "bare":
         port = free_port()
         server = start_server(run_bare, port)
+        group = budget(server.pid or 0, args.sidecar_cpu)
         try:
             return drive([f"ws://127.0.0.1:{port}"], [server.pid or 0], None, args)
         finally:
             server.terminate()
             server.join()
+            if group:
+                group.remove()
     with tempfile.TemporaryDirectory(prefix="chat-scale-") as data_dir:
         backend = backend_for(setup, data_dir)
         asyncio.run(prepare(backend, operators=1))
         ports = [free_port() for _ in range(backend.processes)]
         servers = [start_server(run_sidecar, port, backend) for port in ports]
+        budgets = [budget(server.pid or 0, args.sidecar_cpu) for server in servers]
         try:
             cookie = asyncio.run(login(f"http://127.0.0.1:{ports[0]}"))
             return drive([f"ws://127.0.0.1:{port}" for port in ports],
                          [s.pid or 0 for s in servers], cookie, args)
         finally:
+            for group in filter(None, budgets):
+                print(f"    budget {group.cores} core: waited {group.throttled_seconds():.1f} s "
+                      "for CPU in all", file=sys.stderr)
             for server in servers:
                 server.terminate()
                 server.join()
+            for group in filter(None, budgets):
+                group.remove()
             if backend.schema:
                 asyncio.run(pg_schema("drop", backend.schema))
 
@@ -493,7 +517,8 @@ def summary(outcomes: dict[str, Outcome], args: argparse.Namespace) -> dict[str,
     result["settings"] = {"readers": args.readers, "active": args.active,
                           "loaders": args.loaders, "p99_ms_limit": args.p99_ms,
                           "step_seconds": args.step_seconds,
-                          "warmup_seconds": args.warmup_seconds, "cpus": os.cpu_count()}
+                          "warmup_seconds": args.warmup_seconds, "cpus": os.cpu_count(),
+                          "sidecar_cpu": args.sidecar_cpu or None}
     return result
 
 
@@ -513,7 +538,14 @@ def main() -> int:
                         help=f"comma-separated setups of {', '.join(SETUPS)}")
     parser.add_argument("--json", action="store_true", help="print JSON only")
     parser.add_argument("--trace", default="", help="file for every delivery's latency")
+    parser.add_argument("--sidecar-cpu", type=float, default=0.0,
+                        help="cores each sidecar may use (a cgroup quota; 0: no limit)")
     args = parser.parse_args()
+    if args.sidecar_cpu:
+        try:
+            CpuBudget(args.sidecar_cpu).remove()
+        except Unavailable as exc:
+            parser.error(f"--sidecar-cpu: {exc}")
     raise_fd_limit()
     setups = [name for name in args.only.split(",") if name]
     unknown = set(setups) - set(SETUPS)
