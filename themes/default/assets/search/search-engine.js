@@ -184,8 +184,8 @@
   /**
    * How well a candidate answers: each query word it covers counts as much as ten times the
    * score, so a page missing a word can still pass one that only mentions every word in
-   * passing ("привязать floating ip к виртуальной машине": «Floating IP-адреса», which writes
-   * «ВМ»). A page the query names gets one more word's worth, an article (not a list of
+   * passing ("не могу подключиться к вм по rdp": «Проблема с подключением к ВМ по RDP», score
+   * 69, over a FAQ that has "могу" too, score 6). A page the query names gets one more word's worth, an article (not a list of
    * links) half of one. Measured on both query sets against "coverage first, then score":
    * holdout MRR@10 0.80 -> 0.81, translit recall@5 0.91 -> 0.93, base 0.94 -> 0.95, no kind
    * worse (bench/README.md).
