@@ -352,14 +352,21 @@ def database_pids() -> list[int]:
     return found
 
 
-def cpu_of(pids: list[int]) -> float:
-    total = 0.0
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds so far of each of `pids` still running."""
+    seconds = {}
     for pid in pids:
         try:
-            total += cpu_seconds(pid)
-        except OSError:  # a database backend that ended: its time is not counted
+            seconds[pid] = cpu_seconds(pid)
+        except OSError:  # a database backend that ended
             continue
-    return total
+    return seconds
+
+
+def spent(after: dict[int, float], before: dict[int, float]) -> float:
+    """CPU seconds between two `cpu_of` readings: a process that ended meanwhile is left out
+    (its time would count negative), one that started counts from zero."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 @dataclass
@@ -369,7 +376,7 @@ class Watched:
     sidecars: list[int]
     clients: list[int]
 
-    def cpu(self) -> tuple[float, float, float]:
+    def cpu(self) -> tuple[dict[int, float], ...]:
         return cpu_of(self.sidecars), cpu_of(self.clients), cpu_of(database_pids())
 
 
@@ -383,7 +390,7 @@ def run_step(tag: str, rate: float, loaders: list[tuple[Connection, Any]],
         control.send(("phase", tag, rate / len(loaders), seconds))
     sent = sum(expect(control, "done", seconds + 120)[1] for control, _ in loaders)
     elapsed = time.perf_counter() - started
-    cpu = [after - before for after, before in zip(watched.cpu(), cpu_before, strict=True)]
+    cpu = [spent(after, before) for after, before in zip(watched.cpu(), cpu_before, strict=True)]
     ticks = busy_ticks()
     busy = (ticks[0] - ticks_before[0]) / max(1, ticks[1] - ticks_before[1])
     operator.send(("report", tag))

@@ -3,6 +3,7 @@ and collections, each a document with its index terms."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -119,8 +120,14 @@ def _heading_terms(doc: SearchDoc) -> list[str]:
     """A section heading's terms, less those of its article's title: the browser credits the
     title to every section already, and counting a word twice put a how-to whose headings
     repeat its title ("1. Create a Spark cluster manifest") above the article of that title."""
-    title = set(index_terms(doc.title))
+    title = _title_terms(doc.title)
     return [term for term in index_terms(doc.heading) if term not in title]
+
+
+@functools.lru_cache(maxsize=256)
+def _title_terms(title: str) -> frozenset[str]:
+    """Once per article, not once per section (its sections come one after another)."""
+    return frozenset(index_terms(title))
 
 
 TEXT_LIMIT = 3000  # characters of a section kept for snippets
