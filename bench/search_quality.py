@@ -231,7 +231,7 @@ def score(ranked: list[str], answers: Iterable[str]) -> int | None:
     return None
 
 
-def table(ranks: dict[str, dict[str, list[int | None]]]) -> str:
+def table(ranks: dict[str, dict[str, list[int | None]]], digits: int = 2) -> str:
     engines = list(ranks)
     lines = ["| kind | n | " + " | ".join(f"{e} R@1 / R@5 / MRR@10" for e in engines) + " |"]
     lines.append("|---|---|" + "---|" * len(engines))
@@ -244,7 +244,7 @@ def table(ranks: dict[str, dict[str, list[int | None]]]) -> str:
             r1 = sum(1 for r in got if r == 1) / n if n else 0
             r5 = sum(1 for r in got if r and r <= 5) / n if n else 0
             mrr = sum(1 / r for r in got if r) / n if n else 0
-            cells.append(f"{r1:.2f} / {r5:.2f} / {mrr:.2f}")
+            cells.append(" / ".join(f"{x:.{digits}f}" for x in (r1, r5, mrr)))
         lines.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -257,6 +257,7 @@ def main() -> int:
     parser.add_argument("--mkdocs", default="", help="lang=search_index.json,… (optional)")
     parser.add_argument("--pagefind", action="store_true", help="also score Pagefind")
     parser.add_argument("--misses", action="store_true", help="print our misses")
+    parser.add_argument("--digits", type=int, default=2, help="decimals in the table")
     args = parser.parse_args()
     queries = [q for path in args.queries for q in load_queries(path)]
     engines: dict[str, tuple[Engine, Callable[[], None]]] = {"ours": ours(args.site)}
@@ -276,7 +277,7 @@ def main() -> int:
         close()
         ranks[name] = dict(per_kind)
     print(f"{len(queries)} queries ({', '.join(sorted({q.lang for q in queries}))})")
-    print(table(ranks))
+    print(table(ranks, args.digits))
     return 0
 
 

@@ -184,7 +184,9 @@ def _render_container(
         return "</details>\n" if token.meta.get("kind") == "details" else "</div>\n"
     name = token.meta.get("name", "note")
     if token.meta.get("kind") == "details":
-        return '<details class="callout callout-details">\n'
+        anchor = token.meta.get("anchor")
+        named = f' id="{escapeHtml(anchor)}"' if anchor else ""
+        return f'<details{named} class="callout callout-details">\n'
     return f'<div class="callout callout-{escapeHtml(name)}" role="note">\n'
 
 

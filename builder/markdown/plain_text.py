@@ -12,6 +12,8 @@ from html import unescape
 
 from markdown_it.token import Token
 
+from builder.markdown.containers import CLOSE as DETAILS_CLOSE
+from builder.markdown.containers import OPEN as DETAILS_OPEN
 from builder.model import Section
 
 _TAG = re.compile(r"<[^>]*>")
@@ -36,28 +38,43 @@ def plain_inline(children: Sequence[Token]) -> str:
 
 
 def sections_of(tokens: Sequence[Token]) -> list[Section]:
-    """Intro, then one section per h2/h3: the plain text a reader sees in that slice."""
-    sections: list[Section] = []
-    anchor: str | None = None
-    heading = ""
-    parts: list[str] = []
+    """Intro, then one section per h2/h3, and one per top-level collapsible with a summary
+    (a FAQ's question: `::: details Как …?`): the plain text a reader sees in that slice.
+    A collapsible's section follows the one it sits in, whose text goes on after it."""
+    slices: list[_Slice] = [_Slice(None, "")]
+    current = slices[0]  # the heading's slice being read
+    details: _Slice | None = None
     skip_inline = False
     for token in tokens:
         kind = token.type
-        if kind == "heading_open" and token.tag in SECTION_TAGS:
-            sections.append(Section(anchor, heading, _collapse(parts)))
-            anchor, heading, parts = token.meta.get("anchor"), token.meta.get("text", ""), []
+        if kind == "heading_open" and token.tag in SECTION_TAGS and details is None:
+            current = _Slice(token.meta.get("anchor"), token.meta.get("text", ""))
+            slices.append(current)
             skip_inline = True  # the heading's own text is the section's title, not its body
+        elif kind == DETAILS_OPEN and token.meta.get("anchor") and details is None:
+            details = _Slice(token.meta["anchor"], token.meta["summary"])
+            slices.append(details)
+            skip_inline = True  # the summary is the section's title
+        elif kind == DETAILS_CLOSE and token.level == 0 and details is not None:
+            details = None
         elif kind == "inline":
             if not skip_inline and not token.meta.get("default_title"):
-                parts.append(plain_inline(token.children or []))
+                (details or current).parts.append(plain_inline(token.children or []))
             skip_inline = False
         elif kind == "fence" or kind == "code_block":
-            parts.append(token.content)
+            (details or current).parts.append(token.content)
         elif kind == "html_block":
-            parts.append(unescape(_TAG.sub(" ", token.content)))
-    sections.append(Section(anchor, heading, _collapse(parts)))
-    return sections
+            (details or current).parts.append(unescape(_TAG.sub(" ", token.content)))
+    return [Section(s.anchor, s.heading, _collapse(s.parts)) for s in slices]
+
+
+class _Slice:
+    __slots__ = ("anchor", "heading", "parts")
+
+    def __init__(self, anchor: str | None, heading: str) -> None:
+        self.anchor = anchor
+        self.heading = heading
+        self.parts: list[str] = []
 
 
 def _collapse(parts: list[str]) -> str:

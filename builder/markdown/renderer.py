@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from builder.markdown.anchors import ANCHOR, AnchorSet, slugify, use_explicit_anchors
-from builder.markdown.containers import use_containers
+from builder.markdown.containers import OPEN, TITLE_OPEN, use_containers
 from builder.markdown.highlight import Highlighter, highlight_css
 from builder.markdown.html import is_absolute, use_html_rules
 from builder.markdown.plain_text import plain_inline, sections_of
@@ -152,6 +152,7 @@ class _Analysis:
         self._problems: list[MarkdownProblem] = []
         # heading_open, heading_close, text, line, anchor (None until slugged)
         self._headings: list[tuple[Token, Token, str, int, str | None]] = []
+        self._details: list[tuple[Token, Token]] = []  # a top-level `::: details`, its summary
 
     def run(self, tokens: list[Token]) -> ParsedMarkdown:
         for index, token in enumerate(tokens):
@@ -159,6 +160,8 @@ class _Analysis:
                 self._line = token.map[0] + self._offset
             if token.type == "heading_open" and index + 2 < len(tokens):
                 self._heading(token, tokens[index + 1], tokens[index + 2])
+            elif _is_titled_details(tokens, index):
+                self._details.append((token, tokens[index + 2]))
             elif token.type == "inline" and not token.meta.get("heading"):
                 self._inline(token)
             elif token.type == "html_block":
@@ -172,6 +175,7 @@ class _Analysis:
             opener.meta["anchor"] = closer.meta["anchor"] = anchor
             level = int(opener.tag[1])
             headings.append(Heading(level=level, text=text, anchor=anchor, line=line))
+        self._name_details()
         return ParsedMarkdown(tokens, headings, self._links, set(self._used.ids), self._problems)
 
     def _heading(self, opener: Token, inline: Token, closer: Token) -> None:
@@ -189,6 +193,16 @@ class _Analysis:
             explicit = self._claim(explicit, unique_on_clash=True)
         self._headings.append((opener, closer, text, self._line, explicit))
         opener.meta = {"text": text}
+
+    def _name_details(self) -> None:
+        """A top-level collapsible with a summary is a question of a FAQ (or a block a writer
+        titled): it gets an id after the headings got theirs, so a link or a search result can
+        open it, and heading ids stay what they were."""
+        for opener, summary in self._details:
+            text = plain_inline(summary.children or []).strip()
+            if text:
+                opener.meta["anchor"] = self._used.unique(slugify(text))
+                opener.meta["summary"] = text
 
     def _claim(self, anchor: str, *, unique_on_clash: bool) -> str | None:
         """Reserve an explicit id; the first use keeps it, a repeat is reported."""
@@ -251,6 +265,18 @@ class _Analysis:
     def _html_ids(self, html: str) -> None:
         for found in _HTML_ID.finditer(html):
             self._used.add(unescape(next(group for group in found.groups() if group is not None)))
+
+
+def _is_titled_details(tokens: list[Token], index: int) -> bool:
+    token = tokens[index]
+    return (
+        token.type == OPEN
+        and token.level == 0
+        and token.meta.get("kind") == "details"
+        and index + 2 < len(tokens)
+        and tokens[index + 1].type == TITLE_OPEN
+        and not tokens[index + 2].meta.get("default_title")
+    )
 
 
 def _footnote_ref_name(token: Token) -> str:

@@ -224,7 +224,9 @@ def test_callout_with_own_title_in_markdown(md: MarkdownRenderer) -> None:
 
 def test_details_is_a_native_disclosure(md: MarkdownRenderer) -> None:
     assert html_of(md, "::: details Пример ответа\n```json\n{}\n```\n:::\n") == (
-        '<details class="callout callout-details">\n<summary>Пример ответа</summary>\n'
+        '<details id="пример-ответа" class="callout callout-details">\n'
+        "<summary>Пример ответа</summary>\n"
+
         '<pre class="highlight"><code class="language-json"><span class="p">{}</span>\n'
         "</code></pre>\n</details>\n"
     )
@@ -234,7 +236,8 @@ def test_outer_container_with_more_colons_nests(md: MarkdownRenderer) -> None:
     text = ":::: details Outer\nbefore\n::: warning\ninner\n:::\nafter\n::::\nlast\n"
     html = html_of(md, text)
     assert html == (
-        '<details class="callout callout-details">\n<summary>Outer</summary>\n<p>before</p>\n'
+        '<details id="outer" class="callout callout-details">\n<summary>Outer</summary>\n'
+        "<p>before</p>\n"
         '<div class="callout callout-warning" role="note">\n'
         '<p class="callout-title">Warning</p>\n<p>inner</p>\n</div>\n'
         "<p>after</p>\n</details>\n<p>last</p>\n"
@@ -251,7 +254,7 @@ def test_same_colon_count_still_nests(md: MarkdownRenderer) -> None:
     # The documented way is more colons outside; writers forget, and nothing should leak.
     html = html_of(md, "::: details Outer\n::: note\ninner\n:::\nafter\n:::\n")
     assert html == (
-        '<details class="callout callout-details">\n<summary>Outer</summary>\n'
+        '<details id="outer" class="callout callout-details">\n<summary>Outer</summary>\n'
         '<div class="callout callout-note" role="note">\n'
         '<p class="callout-title">Note</p>\n<p>inner</p>\n</div>\n'
         "<p>after</p>\n</details>\n"
@@ -409,6 +412,41 @@ def test_sections_split_at_h2_and_h3(md_ru: MarkdownRenderer) -> None:
         Section("deadlines", "Сроки", "До 25-го. Детали Внутри."),
         Section("код", "Код", "print( 1 ) Заметка. Свой заголовок x"),
     ]
+
+
+FAQ = (
+    "Ответы на частые вопросы.\n\n"
+    "::: details Как управлять PTR-записями?\n\nОбратитесь в **поддержку**.\n\n:::\n\n"
+    "Текст после вопроса.\n\n"
+    "## Оплата\n\n"
+    "::: details Как вернуть деньги?\n\n1. Откройте баланс.\n\n"
+    "   ::: details Пример\n   Внутри шага.\n   :::\n\n:::\n\n"
+    "::: details\nБез заголовка.\n:::\n"
+)
+
+
+def test_a_faq_question_is_a_section_of_its_own(md_ru: MarkdownRenderer) -> None:
+    # A top-level collapsible with a summary (a FAQ's question) is its own search section, so
+    # the question, not the whole long page, is what a search finds; the text around it stays
+    # with its heading, and a collapsible inside a step or without a title stays in its parent.
+    sections = md_ru.render(md_ru.parse(FAQ), keep).sections
+    assert sections == [
+        Section(None, "", "Ответы на частые вопросы. Текст после вопроса."),
+        Section("как-управлять-ptr-записями", "Как управлять PTR-записями?",
+                "Обратитесь в поддержку."),
+        Section("оплата", "Оплата", "Без заголовка."),
+        Section("как-вернуть-деньги", "Как вернуть деньги?",
+                "Откройте баланс. Пример Внутри шага."),
+    ]
+
+
+def test_a_faq_question_can_be_linked_to(md_ru: MarkdownRenderer) -> None:
+    parsed = md_ru.parse("## Вопрос\n\n::: details Вопрос\nответ\n:::\n\n[тот](#вопрос-1)\n")
+    html = md_ru.render(parsed, keep).html
+    # the heading keeps the id it had before collapsibles had any; the question gets the next
+    assert '<h2 id="вопрос"' in html and '<details id="вопрос-1" class=' in html
+    assert {"вопрос", "вопрос-1"} <= parsed.anchors
+    assert parsed.problems == []
 
 
 def test_sections_read_tables_and_raw_html_as_text(md: MarkdownRenderer) -> None:

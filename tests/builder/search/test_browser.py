@@ -137,6 +137,25 @@ def test_results_page_snippets_and_failed_search_hook(site_url: str, page: Any) 
     assert failed[1:] == ["cb:зюзюкабракадабра"]
 
 
+def test_a_faq_question_is_found_and_opened_by_its_result(
+    site_url: str, page: Any, artifacts_dir: Path
+) -> None:
+    # «Можно ли оплатить картой?» is a folded question (`::: details`) of «Оплата по счёту»:
+    # the search names the question, and its link opens the answer where it is on the page.
+    page.goto(site_url + "ru/search/?q=" + "оплатить%20картой")
+    first = page.locator(".search-result").first
+    first.wait_for()
+    assert first.locator(".search-result__heading").inner_text() == "Можно ли оплатить картой?"
+    first.locator("a.search-result__link").click()
+    page.wait_for_url("**/ru/oplata/schet/**#**")
+    answer = page.locator("details#можно-ли-оплатить-картой")
+    page.wait_for_function("document.querySelector('details[id^=\"можно\"]').open")
+    assert answer.locator("text=Принимаем карты").is_visible()
+    box = answer.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # scrolled to, not left below the fold
+    page.screenshot(path=str(artifacts_dir / "search-faq-opened.png"))
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_open_dropdown_passes_axe(
     site_url: str, browser: Any, scheme: str, artifacts_dir: Path

@@ -106,6 +106,25 @@
     }
   });
 
+  // --- a link to a folded answer (a FAQ question's id, as search results give it) opens it:
+  // browsers scroll to a closed <details> but leave its answer hidden.
+  function openLinkedAnswer() {
+    var id;
+    try { id = decodeURIComponent(location.hash.slice(1)); } catch { return; }
+    var target = id && document.getElementById(id);
+    if (!target || !target.closest) return;
+    var opened = false;
+    for (var node = target.closest("details"); node; node = node.parentElement && node.parentElement.closest("details")) {
+      if (!node.open) {
+        node.open = true;
+        opened = true;
+      }
+    }
+    if (opened) target.scrollIntoView();
+  }
+  openLinkedAnswer();
+  window.addEventListener("hashchange", openLinkedAnswer);
+
   // --- strings for what this script adds, from its own tag (data-strings: JSON, no inline script).
   var strings = {};
   try {
