@@ -4,6 +4,7 @@ and collections, each a document with its index terms."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ class SearchDoc:
     keywords: str
     description: str
     body: str
+    qualifier: str = ""  # a shared title's collection ("Тарификация" of «Arenadata DB»)
 
 
 def collection_path(collection: Collection | None) -> str:
@@ -43,9 +45,11 @@ def site_documents(site: LanguageSite) -> tuple[list[SearchDoc], list[str]]:
     def path_id(collection: Collection | None) -> int:
         return paths.setdefault(collection_path(collection), len(paths))
 
+    qualify = _Qualifier(site)
     for article in sorted(site.articles, key=lambda a: a.path):
         if not article.draft:
-            for doc in _article_docs(article, path_id(article.collection)):
+            qualifier = qualify(article.title, article.collection)
+            for doc in _article_docs(article, path_id(article.collection), qualifier):
                 (sections if doc.heading else heads).append(doc)
     for collection in sorted(site.all_collections(), key=lambda c: c.path):
         heads.append(
@@ -59,6 +63,7 @@ def site_documents(site: LanguageSite) -> tuple[list[SearchDoc], list[str]]:
                 keywords="",
                 description=collection.description,
                 body="",
+                qualifier=qualify(collection.title, collection.parent),
             )
         )
     return heads + sections, list(paths)
@@ -68,13 +73,39 @@ def is_head(doc: SearchDoc) -> bool:
     return not doc.heading
 
 
-def _article_docs(article: Article, path: int) -> Iterable[SearchDoc]:
+class _Qualifier:
+    """A title that several pages share ("Тарификация", "Вопросы и ответы", "Концепции") is
+    known by its collection, as the sidebar shows it: it is searched with the titles of its
+    collections up to the first one that is not shared ("Arenadata DB"), so that "стоимость
+    arenadata db" can find «Тарификация» of that product by its title."""
+
+    def __init__(self, site: LanguageSite) -> None:
+        self.count: Counter[str] = Counter(
+            _key(page.title) for page in [*site.articles, *site.all_collections()]
+        )
+
+    def __call__(self, title: str, collection: Collection | None) -> str:
+        names: list[str] = []
+        shared = self.count[_key(title)] > 1
+        while shared and collection is not None:
+            names.append(collection.title)
+            shared = self.count[_key(collection.title)] > 1
+            collection = collection.parent
+        return " ".join(names)
+
+
+def _key(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def _article_docs(article: Article, path: int, qualifier: str = "") -> Iterable[SearchDoc]:
     url = article.url.lstrip("/")
     sections = article.sections or []
     if not sections or sections[0].anchor is not None:
         # An article whose body starts with a heading still gets a document for its title.
         yield SearchDoc("a", url, article.title, "", path, article.source_rel,
-                        " ".join(article.keywords), article.description, "")  # fmt: skip
+                        " ".join(article.keywords), article.description, "",
+                        qualifier)  # fmt: skip
     for section in sections:
         intro = section.anchor is None
         yield SearchDoc(
@@ -87,6 +118,7 @@ def _article_docs(article: Article, path: int) -> Iterable[SearchDoc]:
             keywords=" ".join(article.keywords) if intro else "",
             description=article.description if intro else "",
             body=section.text,
+            qualifier=qualifier if intro else "",
         )
 
 
@@ -106,7 +138,7 @@ def document_terms(docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
     return [
         {
             "ref": str(number),
-            "title": index_terms(doc.title) if is_head(doc) else [],
+            "title": _head_title_terms(doc) if is_head(doc) else [],
             "keywords": index_terms(doc.keywords),
             "description": index_terms(doc.description),
             "headings": _heading_terms(doc),
@@ -114,6 +146,14 @@ def document_terms(docs: Sequence[SearchDoc]) -> list[dict[str, Any]]:
         }
         for number, doc in enumerate(docs)
     ]
+
+
+def _head_title_terms(doc: SearchDoc) -> list[str]:
+    terms = index_terms(doc.title)
+    if doc.qualifier:
+        own = set(terms)
+        terms += [term for term in index_terms(doc.qualifier) if term not in own]
+    return terms
 
 
 def _heading_terms(doc: SearchDoc) -> list[str]:

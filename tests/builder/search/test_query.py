@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from support.search_sample import sample_site
 
+from builder.model import Article, Collection, LanguageSite, Section
 from builder.search.command import NodeSearch, format_results
 from builder.search.files import build_search_files
 
@@ -112,3 +113,46 @@ def test_cli_prints_url_title_and_source(tmp_path: Path, engine: NodeSearch) -> 
     assert command.run(args) == 0
     args = parser.parse_args(["--site", str(tmp_path / "missing"), "--lang", "ru", "x"])
     assert command.run(args) == 2
+
+
+def product_site() -> LanguageSite:
+    """Two products whose pages share titles, as a real help centre's do."""
+    root = Path("/products")
+    site = LanguageSite(lang="ru", title="Справка", url="/ru/")
+    products = {}
+    for slug, name in (("adb", "Arenadata DB"), ("kafka", "Cloud Kafka")):
+        products[slug] = Collection("ru", slug, root / slug, f"content/ru/{slug}/_index.md", name,
+                                    "", url=f"/ru/{slug}/")  # fmt: skip
+    site.collections = list(products.values())
+
+    def article(product: str, slug: str, title: str, text: str) -> None:
+        coll = products[product]
+        path = f"{product}/{slug}"
+        made = Article("ru", path, root / f"{path}.md", f"content/ru/{path}.md", title,
+                       url=f"/ru/{path}/", id=path, slug=slug, collection=coll,
+                       sections=[Section(None, "", text)])  # fmt: skip
+        coll.articles.append(made)
+        site.articles.append(made)
+
+    article("adb", "tariffication", "Тарификация", "Стоимость кластера зависит от числа узлов.")
+    article("kafka", "tariffication", "Тарификация", "Стоимость экземпляра зависит от брокеров.")
+    article("adb", "monitoring", "Установка и настройка сервиса Мониторинг для Arenadata DB",
+            "Мониторинг Arenadata DB подключают отдельно; его стоимость входит в тариф кластера.")
+    site.articles.sort(key=lambda a: a.path)
+    return site
+
+
+def test_a_shared_title_is_known_by_its_product(tmp_path: Path) -> None:
+    # «Тарификация» is the title of a page in every product: the reader names the product, and
+    # the product's pricing page comes before a page that has the product in its own title and
+    # mentions the price in passing.
+    for name, data in build_search_files(product_site(), compress=False).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(data)
+    with NodeSearch() as runner:
+        runner.load(tmp_path / "_search" / "ru")
+        found = runner.search("стоимость arenadata db")
+        kafka = runner.search("стоимость cloud kafka")
+    assert [r["url"] for r in found["results"]][:2] == [
+        "ru/adb/tariffication/", "ru/adb/monitoring/"]  # fmt: skip
+    assert kafka["results"][0]["url"] == "ru/kafka/tariffication/"
