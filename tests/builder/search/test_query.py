@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -115,6 +116,17 @@ def test_cli_prints_url_title_and_source(tmp_path: Path, engine: NodeSearch) -> 
     assert command.run(args) == 2
 
 
+@contextlib.contextmanager
+def searching(site: LanguageSite, out: Path) -> Iterator[NodeSearch]:
+    """The search of a site of the test's own, in node."""
+    for name, data in build_search_files(site, compress=False).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(data)
+    with NodeSearch() as runner:
+        runner.load(out / "_search" / site.lang)
+        yield runner
+
+
 def product_site() -> LanguageSite:
     """Two products whose pages share titles, as a real help centre's do."""
     root = Path("/products")
@@ -146,13 +158,51 @@ def test_a_shared_title_is_known_by_its_product(tmp_path: Path) -> None:
     # «Тарификация» is the title of a page in every product: the reader names the product, and
     # the product's pricing page comes before a page that has the product in its own title and
     # mentions the price in passing.
-    for name, data in build_search_files(product_site(), compress=False).items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(data)
-    with NodeSearch() as runner:
-        runner.load(tmp_path / "_search" / "ru")
+    with searching(product_site(), tmp_path) as runner:
         found = runner.search("стоимость arenadata db")
         kafka = runner.search("стоимость cloud kafka")
     assert [r["url"] for r in found["results"]][:2] == [
         "ru/adb/tariffication/", "ru/adb/monitoring/"]  # fmt: skip
     assert kafka["results"][0]["url"] == "ru/kafka/tariffication/"
+
+
+def disks_site() -> LanguageSite:
+    """A how-to and a concepts page whose section touches the how-to's topic."""
+    root = Path("/disks")
+    site = LanguageSite(lang="ru", title="Справка", url="/ru/")
+    coll = Collection("ru", "disks", root / "disks", "content/ru/disks/_index.md", "Диски", "",
+                      url="/ru/disks/")  # fmt: skip
+    site.collections = [coll]
+    pages = {
+        "create": ("Новый диск", [
+            Section(None, "", "Диск создают в личном кабинете: отдельно от виртуальной машины "
+                              "или вместе с ней, когда создают машину."),
+            Section("size", "Размер", "Размер выбирают при создании; увеличить его можно позже."),
+        ]),
+        "modes": ("Режимы дисков", [
+            Section(None, "", "Диски работают в двух режимах."),
+            Section("with-vm", "Диск вместе с машиной",
+                    "В этом режиме диск создают вместе с машиной и удаляют вместе с ней; "
+                    "созданный отдельно диск переживает машину."),
+        ]),
+        "delete": ("Удаление диска", [Section(None, "", "Диск удаляют в личном кабинете.")]),
+        "snapshots": ("Снимки диска", [Section(None, "", "Снимок диска создают по расписанию.")]),
+    }  # fmt: skip
+    for slug, (title, sections) in pages.items():
+        made = Article("ru", f"disks/{slug}", root / f"{slug}.md", f"content/ru/disks/{slug}.md",
+                       title, url=f"/ru/disks/{slug}/", id=f"disks/{slug}", slug=slug,
+                       collection=coll, sections=sections)  # fmt: skip
+        coll.articles.append(made)
+        site.articles.append(made)
+    return site
+
+
+def test_a_page_that_answers_comes_before_a_section_that_touches_it(tmp_path: Path) -> None:
+    # Both cover every word; the section of «Режимы дисков» scores a little higher, but a
+    # reader asking how to create a disk on its own wants the page about new disks, not a
+    # detail of another topic: a page's top counts as twice its score against a section.
+    with searching(disks_site(), tmp_path) as runner:
+        found = runner.search("создать диск отдельно от машины")
+    first, second = found["results"][:2]
+    assert (first["url"], second["url"]) == ("ru/disks/create/", "ru/disks/modes/#with-vm")
+    assert first["score"] < second["score"]  # the section does score more
