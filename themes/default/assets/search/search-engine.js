@@ -173,7 +173,7 @@
           covered: countBits(titleAny | hit.bodyAny),
           named: named,
           content: content,
-          intro: docs[hit.ref][3] ? 0 : 1,
+          intro: docs[hit.ref][0] !== "c" && !docs[hit.ref][3] ? 1 : 0, // an article's top
         };
         candidate.strength = strength(candidate);
         if (!best || compare(candidate, best) < 0) best = candidate;
@@ -189,7 +189,7 @@
    * score, so a page missing a word can still pass one that only mentions every word in
    * passing ("не могу подключиться к вм по rdp": «Проблема с подключением к ВМ по RDP», score
    * 69, over a FAQ that has "могу" too, score 6). A page the query names gets one more word's
-   * worth, an article (not a list of links) half of one. A page's top (its title and intro)
+   * worth, an article (not a list of links) half of one. An article's top (title and intro)
    * counts as twice its score against a section, of its own page or another's: a section that
    * shares the query's words with a page's title is more often a detail of a neighbouring
    * topic ("Режимы MLflow § Связка с JupyterHub" for "запустить mlflow отдельно без
