@@ -80,8 +80,9 @@ class _Qualifier:
     arenadata db" can find «Тарификация» of that product by its title."""
 
     def __init__(self, site: LanguageSite) -> None:
+        published = [article for article in site.articles if not article.draft]
         self.count: Counter[str] = Counter(
-            _key(page.title) for page in [*site.articles, *site.all_collections()]
+            _key(page.title) for page in [*published, *site.all_collections()]
         )
 
     def __call__(self, title: str, collection: Collection | None) -> str:
