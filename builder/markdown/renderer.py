@@ -199,9 +199,14 @@ class _Analysis:
         titled): it gets an id after the headings got theirs, so a link or a search result can
         open it, and heading ids stay what they were."""
         for opener, summary in self._details:
-            text = plain_inline(summary.children or []).strip()
+            children = summary.children or []
+            explicit = None
+            if children and children[-1].type == ANCHOR:  # `::: details Вопрос? {#ptr}`
+                explicit = children.pop().meta.get("id")
+                _trim_trailing_space(children)
+            text = plain_inline(children).strip()
             if text:
-                opener.meta["anchor"] = self._used.unique(slugify(text))
+                opener.meta["anchor"] = explicit or self._used.unique(slugify(text))
                 opener.meta["summary"] = text
 
     def _claim(self, anchor: str, *, unique_on_clash: bool) -> str | None:

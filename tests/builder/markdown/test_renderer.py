@@ -449,6 +449,15 @@ def test_a_faq_question_can_be_linked_to(md_ru: MarkdownRenderer) -> None:
     assert parsed.problems == []
 
 
+def test_a_faq_question_can_name_its_anchor(md_ru: MarkdownRenderer) -> None:
+    parsed = md_ru.parse("::: details Как управлять PTR? {#ptr}\nответ\n:::\n")
+    rendered = md_ru.render(parsed, keep)
+    assert rendered.html.startswith(
+        '<details id="ptr" class="callout callout-details">\n<summary>Как управлять PTR?</summary>')
+    assert rendered.sections[1] == Section("ptr", "Как управлять PTR?", "ответ")
+    assert "ptr" in parsed.anchors
+
+
 def test_sections_read_tables_and_raw_html_as_text(md: MarkdownRenderer) -> None:
     text = (
         "| a | b |\n|---|---|\n| one<br>two | &amp; m<sup>2</sup> |\n\n"
