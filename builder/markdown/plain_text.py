@@ -61,10 +61,8 @@ def sections_of(tokens: Sequence[Token]) -> list[Section]:
             if not skip_inline and not token.meta.get("default_title"):
                 (details or current).parts.append(plain_inline(token.children or []))
             skip_inline = False
-        elif kind == "fence" or kind == "code_block":
-            (details or current).parts.append(token.content)
-        elif kind == "html_block":
-            (details or current).parts.append(unescape(_TAG.sub(" ", token.content)))
+        elif kind in ("fence", "code_block", "html_block"):
+            (details or current).parts.append(_block_text(token))
     return [Section(s.anchor, s.heading, _collapse(s.parts)) for s in slices]
 
 
@@ -75,6 +73,12 @@ class _Slice:
         self.anchor = anchor
         self.heading = heading
         self.parts: list[str] = []
+
+
+def _block_text(token: Token) -> str:
+    if token.type == "html_block":
+        return unescape(_TAG.sub(" ", token.content))
+    return token.content  # code, kept as text
 
 
 def _collapse(parts: list[str]) -> str:

@@ -152,7 +152,8 @@ class _Analysis:
         self._problems: list[MarkdownProblem] = []
         # heading_open, heading_close, text, line, anchor (None until slugged)
         self._headings: list[tuple[Token, Token, str, int, str | None]] = []
-        self._details: list[tuple[Token, Token]] = []  # a top-level `::: details`, its summary
+        # a top-level `::: details` with a summary: opener, summary text, `{#id}` (if any)
+        self._details: list[tuple[Token, str, str | None]] = []
 
     def run(self, tokens: list[Token]) -> ParsedMarkdown:
         for index, token in enumerate(tokens):
@@ -161,7 +162,9 @@ class _Analysis:
             if token.type == "heading_open" and index + 2 < len(tokens):
                 self._heading(token, tokens[index + 1], tokens[index + 2])
             elif _is_titled_details(tokens, index):
-                self._details.append((token, tokens[index + 2]))
+                summary = tokens[index + 2]
+                summary.meta["heading"] = True  # read here, not again as body text below
+                self._details.append((token, *self._title(summary)))
             elif token.type == "inline" and not token.meta.get("heading"):
                 self._inline(token)
             elif token.type == "html_block":
@@ -182,29 +185,27 @@ class _Analysis:
         if opener.tag == "h1":  # the page title is the h1; a body h1 reads as a section
             opener.tag = closer.tag = "h2"
         inline.meta = {"heading": True}
+        text, explicit = self._title(inline)
+        self._headings.append((opener, closer, text, self._line, explicit))
+        opener.meta = {"text": text}
+
+    def _title(self, inline: Token) -> tuple[str, str | None]:
+        """A heading's or a FAQ question's text, and the `{#id}` it ends with (claimed)."""
         children = inline.children or []
         explicit: str | None = None
         if children and children[-1].type == ANCHOR:
             explicit = children.pop().meta["id"]
             _trim_trailing_space(children)
         self._inline(inline)
-        text = plain_inline(children).strip()
         if explicit is not None:
             explicit = self._claim(explicit, unique_on_clash=True)
-        self._headings.append((opener, closer, text, self._line, explicit))
-        opener.meta = {"text": text}
+        return plain_inline(children).strip(), explicit
 
     def _name_details(self) -> None:
         """A top-level collapsible with a summary is a question of a FAQ (or a block a writer
         titled): it gets an id after the headings got theirs, so a link or a search result can
         open it, and heading ids stay what they were."""
-        for opener, summary in self._details:
-            children = summary.children or []
-            explicit = None
-            if children and children[-1].type == ANCHOR:  # `::: details Вопрос? {#ptr}`
-                explicit = children.pop().meta.get("id")
-                _trim_trailing_space(children)
-            text = plain_inline(children).strip()
+        for opener, text, explicit in self._details:
             if text:
                 opener.meta["anchor"] = explicit or self._used.unique(slugify(text))
                 opener.meta["summary"] = text

@@ -16,14 +16,20 @@ from builder.search.command import NodeSearch, format_results
 from builder.search.files import build_search_files
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeSearch]:
-    out = tmp_path_factory.mktemp("sample-search")
-    for name, data in build_search_files(sample_site(), compress=False).items():
+@contextlib.contextmanager
+def searching(site: LanguageSite, out: Path) -> Iterator[NodeSearch]:
+    """The search of a site of the test's own, in node."""
+    for name, data in build_search_files(site, compress=False).items():
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_bytes(data)
     with NodeSearch() as runner:
-        runner.load(out / "_search" / "ru")
+        runner.load(out / "_search" / site.lang)
+        yield runner
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeSearch]:
+    with searching(sample_site(), tmp_path_factory.mktemp("sample-search")) as runner:
         yield runner
 
 
@@ -114,17 +120,6 @@ def test_cli_prints_url_title_and_source(tmp_path: Path, engine: NodeSearch) -> 
     assert command.run(args) == 0
     args = parser.parse_args(["--site", str(tmp_path / "missing"), "--lang", "ru", "x"])
     assert command.run(args) == 2
-
-
-@contextlib.contextmanager
-def searching(site: LanguageSite, out: Path) -> Iterator[NodeSearch]:
-    """The search of a site of the test's own, in node."""
-    for name, data in build_search_files(site, compress=False).items():
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        (out / name).write_bytes(data)
-    with NodeSearch() as runner:
-        runner.load(out / "_search" / site.lang)
-        yield runner
 
 
 def product_site() -> LanguageSite:
