@@ -559,3 +559,10 @@ def test_corpus_syntax_never_leaks_into_html(corpus_root: Path, corpus: str) -> 
         body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
         html = _CODE.sub("", md.render(md.parse(body), keep).html)
         assert not _LEFTOVER.findall(html), name
+
+
+def test_a_hostile_faq_question_cannot_break_out_of_its_id(md: MarkdownRenderer) -> None:
+    html = html_of(md, '::: details <img src=x onerror=alert(1)> "q" {#a"onmouseover="x}\nx\n:::\n')
+    opener = html.splitlines()[0]
+    assert opener == '<details id="a&quot;onmouseover=&quot;x" class="callout callout-details">'
+    assert "onerror" not in html
